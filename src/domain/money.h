@@ -1,0 +1,32 @@
+// Money is an integer count of minor units (centavos) with an ISO 4217 currency.
+// No floating point touches money; overflow is an error, never a wrap.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace centli::money {
+
+// Parses a decimal amount in major units with at most two decimals: "500", "500.5", "500.25".
+// Refuses empty text, signs, exponents, more than two decimals, spaces, and values that do not
+// fit int64 centavos. Zero parses; callers that need a positive amount check it themselves.
+// On failure returns a message suitable for a problem+json detail.
+std::expected<std::int64_t, std::string> parse_minor(std::string_view text);
+
+// Formats minor units as a decimal string with two decimals: 50000 -> "500.00", -5 -> "-0.05".
+std::string format_minor(std::int64_t amount_minor);
+
+// Checked arithmetic: nullopt on overflow.
+std::optional<std::int64_t> add(std::int64_t a, std::int64_t b);
+std::optional<std::int64_t> sub(std::int64_t a, std::int64_t b);
+std::optional<std::int64_t> mul(std::int64_t a, std::int64_t b);
+
+// a * numerator / denominator rounded half up (away from zero for halves), for percentages in
+// basis points and the like. Requires: denominator > 0. nullopt on overflow.
+std::optional<std::int64_t> mul_div_round_half_up(std::int64_t a, std::int64_t numerator,
+                                                  std::int64_t denominator);
+
+}  // namespace centli::money
