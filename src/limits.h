@@ -1,5 +1,7 @@
 // Every bound centli enforces, in one place, each with the reason for its number.
 // A request past a limit gets a clear 4xx; nothing here is a slowdown or a crash.
+// Build with `-iquote src`, never `-I src`: this file's name would shadow the C library's
+// <limits.h> (libstdc++ then fails with INT_MAX undeclared).
 #pragma once
 
 #include <cstddef>
