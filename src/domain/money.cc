@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "limits.h"
+#include "util/limits.h"
 
 namespace centli::money {
 

@@ -1,7 +1,7 @@
 // Every bound centli enforces, in one place, each with the reason for its number.
 // A request past a limit gets a clear 4xx; nothing here is a slowdown or a crash.
-// Build with `-iquote src`, never `-I src`: this file's name would shadow the C library's
-// <limits.h> (libstdc++ then fails with INT_MAX undeclared).
+// Lives in util/ and not at src/limits.h: a src/limits.h shadows the C library's <limits.h>
+// (syslimits.h's include_next finds it), which breaks <climits> everywhere.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +19,22 @@ inline constexpr std::size_t kRequestHeaderBytesMax = 16 * 1024;
 inline constexpr std::size_t kConnectionsMax = 10'000;
 // An idle keep-alive connection is closed after this long.
 inline constexpr int kIdleTimeoutMs = 60'000;
+// After refusing a request (413, 400) the server reads and discards what the client is still
+// sending, so the client reads the refusal instead of a reset; bounded so a refusal stays cheap.
+inline constexpr std::size_t kRefusalDrainBytesMax = 1024 * 1024;
+inline constexpr int kRefusalDrainMs = 2'000;
+// On stop(), requests in flight get this long to be answered before connections are cut;
+// shorter than the 10 s most process supervisors wait before SIGKILL.
+inline constexpr int kShutdownGraceMs = 5'000;
+// Outgoing webhooks: a receiver's answer is only acknowledged, never processed, so 1 MiB is
+// generous; headers as on the server side.
+inline constexpr std::size_t kClientResponseBodyBytesMax = 1024 * 1024;
+inline constexpr std::size_t kClientResponseHeaderBytesMax = kRequestHeaderBytesMax;
+// A webhook URL is configuration, not data; browsers and proxies handle about 2 KiB reliably.
+inline constexpr std::size_t kClientUrlBytesMax = 2048;
+// One outgoing exchange (connect + TLS + write + read) never blocks a dispatcher longer.
+inline constexpr int kClientTimeoutMsMax = 60'000;
+static_assert(kRefusalDrainBytesMax >= kRequestBodyBytesMax);
 
 // --- store ---
 // Commands folded into one SQLite transaction: large enough to amortize one fsync over many
@@ -61,6 +77,26 @@ inline constexpr std::size_t kIdMax = 64;
 // --- events ---
 
 // --- marketplace ---
+// Units of one product in one purchase: a person's basket, not a wholesale order; it also keeps
+// price * quantity far from int64 overflow for any real price.
+inline constexpr std::int64_t kPurchaseQuantityMax = 100;
+// Payment accounts weighed in one benefits calculation: a person holds a handful, and each
+// account multiplies the options an assistant has to read.
+inline constexpr std::size_t kPaymentAccountsMax = 8;
+// Cashback rules and promotions per retailer: a season's offers fit; bounds the work and the
+// options of one calculation.
+inline constexpr std::size_t kCashbackRulesMax = 32;
+inline constexpr std::size_t kPromotionsMax = 16;
+// A promotion's description is quoted in one sentence of the assistant's answer.
+inline constexpr std::size_t kPromotionDescriptionMax = 200;
+// Loyalty programs give 1 to 10 points per peso; 100 leaves room and keeps points in int64.
+inline constexpr std::int32_t kPointsPerPesoMax = 100;
+// Options per account: full payment, cashback, points, five MSI terms, one per promotion.
+inline constexpr std::size_t kBenefitOptionsPerAccountMax = 3 + 5 + kPromotionsMax;
+// Options in one answer: every eligible account with every option.
+inline constexpr std::size_t kBenefitOptionsMax =
+    kPaymentAccountsMax * kBenefitOptionsPerAccountMax;
+static_assert(kBenefitOptionsMax <= 200, "an assistant must be able to read every option");
 
 // --- agents ---
 
