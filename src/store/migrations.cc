@@ -1,0 +1,161 @@
+#include "store/migrations.h"
+
+namespace centli::store {
+namespace {
+
+// Version 1: the six tables of the original design (keys as DESIGN.md section 3) plus the
+// internal tables of core banking. Money columns are INTEGER minor units; times are Unix ms.
+constexpr const char* kV1Core = R"sql(
+CREATE TABLE accounts (
+  user_id            TEXT    NOT NULL,
+  account_id         TEXT    NOT NULL UNIQUE,
+  account_number     TEXT    NOT NULL,
+  type               TEXT    NOT NULL
+                     CHECK (type IN ('checking', 'savings', 'credit', 'clearing', 'settlement')),
+  status             TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'frozen', 'closed')),
+  currency           TEXT    NOT NULL,
+  name               TEXT    NOT NULL DEFAULT '',
+  posted_minor       INTEGER NOT NULL DEFAULT 0,
+  held_minor         INTEGER NOT NULL DEFAULT 0 CHECK (held_minor >= 0),
+  credit_limit_minor INTEGER NOT NULL DEFAULT 0 CHECK (credit_limit_minor >= 0),
+  created_ms         INTEGER NOT NULL,
+  PRIMARY KEY (user_id, account_id),
+  -- A debit account never goes below zero; a credit account never past its limit.
+  CHECK (type NOT IN ('checking', 'savings') OR posted_minor - held_minor >= 0),
+  CHECK (type <> 'credit' OR credit_limit_minor + posted_minor - held_minor >= 0)
+) WITHOUT ROWID;
+
+CREATE TABLE transactions (
+  seq                 INTEGER PRIMARY KEY,
+  transaction_id      TEXT    NOT NULL UNIQUE,
+  transfer_id         TEXT    NOT NULL,
+  account_id          TEXT    NOT NULL,
+  user_id             TEXT    NOT NULL,
+  timestamp_ms        INTEGER NOT NULL,
+  kind                TEXT    NOT NULL,
+  direction           TEXT    NOT NULL CHECK (direction IN ('debit', 'credit')),
+  amount_minor        INTEGER NOT NULL CHECK (amount_minor > 0),
+  currency            TEXT    NOT NULL,
+  balance_after_minor INTEGER NOT NULL,
+  counterparty        TEXT    NOT NULL DEFAULT '',
+  description         TEXT    NOT NULL DEFAULT '',
+  correlation_id      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX transactions_by_account ON transactions (account_id, timestamp_ms, seq);
+CREATE INDEX transactions_by_user ON transactions (user_id, timestamp_ms, seq);
+CREATE INDEX transactions_by_transfer ON transactions (transfer_id);
+
+CREATE TABLE daily_outflow (
+  user_id      TEXT    NOT NULL,
+  day          TEXT    NOT NULL,
+  amount_minor INTEGER NOT NULL,
+  PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+
+CREATE TABLE retailers (
+  retailer_id           TEXT PRIMARY KEY,
+  name                  TEXT NOT NULL,
+  category              TEXT NOT NULL DEFAULT '',
+  settlement_account_id TEXT NOT NULL DEFAULT '',
+  rules_json            TEXT NOT NULL DEFAULT '{}'
+) WITHOUT ROWID;
+
+CREATE TABLE products (
+  product_id   TEXT    NOT NULL UNIQUE,
+  retailer_id  TEXT    NOT NULL,
+  name         TEXT    NOT NULL,
+  description  TEXT    NOT NULL DEFAULT '',
+  category     TEXT    NOT NULL DEFAULT '',
+  price_minor  INTEGER NOT NULL CHECK (price_minor >= 0),
+  currency     TEXT    NOT NULL,
+  stock        INTEGER NOT NULL DEFAULT 0 CHECK (stock >= 0),
+  held_stock   INTEGER NOT NULL DEFAULT 0 CHECK (held_stock >= 0 AND held_stock <= stock),
+  PRIMARY KEY (product_id, retailer_id)
+) WITHOUT ROWID;
+CREATE INDEX products_by_retailer ON products (retailer_id);
+
+CREATE TABLE beneficiaries (
+  user_id          TEXT    NOT NULL,
+  beneficiary_id   TEXT    NOT NULL UNIQUE,
+  alias            TEXT    NOT NULL,
+  alias_normalized TEXT    NOT NULL,
+  name             TEXT    NOT NULL,
+  account_id       TEXT,
+  clabe            TEXT,
+  bank_code        TEXT    NOT NULL DEFAULT '',
+  bank_name        TEXT    NOT NULL DEFAULT '',
+  created_ms       INTEGER NOT NULL,
+  PRIMARY KEY (user_id, beneficiary_id),
+  CHECK ((account_id IS NULL) <> (clabe IS NULL))
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX beneficiaries_by_alias ON beneficiaries (alias_normalized, user_id);
+
+CREATE TABLE purchases (
+  user_id        TEXT    NOT NULL,
+  timestamp_ms   INTEGER NOT NULL,
+  purchase_id    TEXT    NOT NULL UNIQUE,
+  product_id     TEXT    NOT NULL,
+  retailer_id    TEXT    NOT NULL,
+  quantity       INTEGER NOT NULL,
+  account_id     TEXT    NOT NULL,
+  option_id      TEXT    NOT NULL,
+  total_minor    INTEGER NOT NULL,
+  currency       TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  reason         TEXT    NOT NULL DEFAULT '',
+  correlation_id TEXT    NOT NULL DEFAULT '',
+  updated_ms     INTEGER NOT NULL,
+  PRIMARY KEY (user_id, timestamp_ms, purchase_id)
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency (
+  principal   TEXT    NOT NULL,
+  key         TEXT    NOT NULL,
+  action      TEXT    NOT NULL,
+  fingerprint TEXT    NOT NULL,
+  status      INTEGER NOT NULL,
+  response    TEXT    NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  expires_ms  INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_by_expiry ON idempotency (expires_ms);
+
+CREATE TABLE outbox (
+  seq            INTEGER PRIMARY KEY,
+  event_id       TEXT    NOT NULL UNIQUE,
+  event_type     TEXT    NOT NULL,
+  source         TEXT    NOT NULL,
+  user_id        TEXT    NOT NULL DEFAULT '',
+  correlation_id TEXT    NOT NULL DEFAULT '',
+  created_ms     INTEGER NOT NULL,
+  envelope       TEXT    NOT NULL
+);
+CREATE INDEX outbox_by_time ON outbox (created_ms);
+
+CREATE TABLE credentials (
+  token_hash TEXT    PRIMARY KEY,
+  kind       TEXT    NOT NULL CHECK (kind IN ('user', 'service')),
+  subject    TEXT    NOT NULL,
+  delegate   INTEGER NOT NULL DEFAULT 0,
+  scopes     TEXT    NOT NULL,
+  created_ms INTEGER NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "core banking and the six tables", kV1Core},
+    // Later versions append here: never edit a migration that has shipped.
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace centli::store

@@ -1,0 +1,210 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include "util/limits.h"
+#include "store/migrations.h"
+#include "util/clock.h"
+
+namespace centli::store {
+namespace {
+
+constexpr const char* kWriterPragmas =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"  // an acknowledged commit survives power loss
+    "PRAGMA temp_store=MEMORY;"
+    "PRAGMA cache_size=-16000;"
+    "PRAGMA wal_autocheckpoint=4000;";
+constexpr const char* kReaderPragmas =
+    "PRAGMA query_only=1;"
+    "PRAGMA temp_store=MEMORY;"
+    "PRAGMA cache_size=-4000;";
+constexpr const char* kSchemaVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);";
+constexpr const char* kSelectSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+constexpr const char* kInsertSchemaVersion = "INSERT INTO schema_version (version) VALUES (?1)";
+
+std::expected<void, std::string> migrate(sqlite::Db& db, int& version_out) {
+  if (auto r = db.exec(kSchemaVersionTable); !r) return std::unexpected(r.error().message);
+  auto st = db.prepare(kSelectSchemaVersion);
+  if (!st) return std::unexpected(st.error().message);
+  if (auto row = st->step(); !row || !*row) return std::unexpected("cannot read schema_version");
+  int version = static_cast<int>(st->int64(0));
+  auto all = migrations();
+  const int latest = all.empty() ? 0 : all.back().version;
+  if (version > latest) {
+    return std::unexpected("the data directory has schema version " + std::to_string(version) +
+                           ", newer than this centli understands (" + std::to_string(latest) +
+                           "); use a newer centli or another --data directory");
+  }
+  for (const Migration& m : all) {
+    if (m.version <= version) continue;
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error().message);
+    auto applied = db.exec(m.sql);
+    if (applied) {
+      auto ins = db.prepare(kInsertSchemaVersion);
+      if (ins) applied = ins->bind(1, m.version).exec();
+    }
+    if (!applied) {
+      (void)db.exec("ROLLBACK");
+      return std::unexpected("migration " + std::to_string(m.version) + " (" + m.name +
+                             ") failed: " + applied.error().message);
+    }
+    if (auto r = db.exec("COMMIT"); !r) return std::unexpected(r.error().message);
+    version = m.version;
+  }
+  version_out = version;
+  return {};
+}
+
+}  // namespace
+
+Reader::~Reader() {
+  if (db_ && store_ != nullptr) store_->give_back(std::move(db_));
+}
+
+std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOptions& options) {
+  std::unique_ptr<Store> s(new Store());
+  s->data_dir_ = options.data_dir.empty() ? "." : options.data_dir;
+  if (options.create && ::mkdir(s->data_dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return std::unexpected("cannot create data directory " + s->data_dir_ + ": " +
+                           std::strerror(errno));
+  }
+  const std::string lock_path = s->data_dir_ + "/centli.lock";
+  s->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (s->lock_fd_ < 0) {
+    return std::unexpected("cannot open " + lock_path + ": " + std::strerror(errno));
+  }
+  if (::flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return std::unexpected("data directory " + s->data_dir_ +
+                           " is in use by another centli process");
+  }
+  s->db_path_ = s->data_dir_ + "/centli.db";
+  auto db = sqlite::Db::open(s->db_path_, options.create, false);
+  if (!db) return std::unexpected("cannot open " + s->db_path_ + ": " + db.error().message);
+  s->writer_db_ = std::move(*db);
+  if (auto r = s->writer_db_->exec(kWriterPragmas); !r) {
+    return std::unexpected("cannot configure " + s->db_path_ + ": " + r.error().message);
+  }
+  if (auto r = migrate(*s->writer_db_, s->schema_version_); !r) return std::unexpected(r.error());
+  s->writer_ = std::thread([p = s.get()] { p->writer_loop(); });
+  return s;
+}
+
+Store::~Store() {
+  close();
+  pool_.clear();
+  writer_db_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+bool Store::submit(WriteJob job) {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_ || queue_.size() >= limits::kWriteQueueMax) return false;
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+bool Store::write_sync(const std::function<void(WriteTx&)>& fn) {
+  std::promise<bool> done;
+  auto fut = done.get_future();
+  const bool queued = submit(WriteJob{[&fn](WriteTx& tx) { fn(tx); },
+                                      [&done](bool committed) { done.set_value(committed); }});
+  if (!queued) return false;
+  return fut.get();
+}
+
+void Store::writer_loop() {
+  std::vector<WriteJob> batch;
+  batch.reserve(limits::kWriteBatchMax);
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing and drained
+      while (!queue_.empty() && batch.size() < limits::kWriteBatchMax) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+    batch.clear();
+  }
+}
+
+void Store::run_batch(std::vector<WriteJob>& batch) {
+  sqlite::Db& db = *writer_db_;
+  const std::int64_t now = std::max(util::now_ms(), last_batch_ms_);
+  last_batch_ms_ = now;
+  bool ok = db.exec("BEGIN IMMEDIATE").has_value();
+  if (ok) {
+    WriteTx tx(db, now);
+    for (WriteJob& job : batch) job.run(tx);
+    ok = db.exec("COMMIT").has_value();
+    if (!ok) (void)db.exec("ROLLBACK");
+  }
+  for (WriteJob& job : batch) job.finish(ok);
+  if (ok && commit_listener_) commit_listener_();
+}
+
+Reader Store::reader() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto db = std::move(pool_.back());
+      pool_.pop_back();
+      return Reader(*this, std::move(db));
+    }
+  }
+  auto db = open_reader();
+  // A reader that cannot be opened is a broken data directory: nothing can be served.
+  if (!db) {
+    std::fprintf(stderr, "centli: cannot open a reader: %s\n", db.error().c_str());
+    std::abort();
+  }
+  return Reader(*this, std::move(*db));
+}
+
+std::expected<std::unique_ptr<sqlite::Db>, std::string> Store::open_reader() {
+  auto db = sqlite::Db::open(db_path_, false, false);
+  if (!db) return std::unexpected(db.error().message);
+  if (auto r = (*db)->exec(kReaderPragmas); !r) return std::unexpected(r.error().message);
+  return std::move(*db);
+}
+
+void Store::give_back(std::unique_ptr<sqlite::Db> db) {
+  std::lock_guard lock(pool_mu_);
+  if (pool_.size() < limits::kReaderConnectionsMax) pool_.push_back(std::move(db));
+}
+
+void Store::close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_ && !writer_.joinable()) return;
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (writer_db_) (void)writer_db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+bool Store::is_open() const {
+  std::lock_guard lock(mu_);
+  return !closing_;
+}
+
+void Store::set_commit_listener(std::function<void()> listener) {
+  commit_listener_ = std::move(listener);
+}
+
+}  // namespace centli::store

@@ -1,0 +1,115 @@
+// The embedded store: one SQLite database in WAL mode with synchronous=FULL, one writer thread
+// that folds concurrent commands into one transaction (group commit), and a pool of readers.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/db.h"
+
+namespace centli::store {
+
+struct StoreOptions {
+  std::string data_dir;
+  bool create = true;  // create the directory and database when absent
+};
+
+// What a write command sees: the writer's connection inside the open batch transaction, and
+// the batch's clock (non-decreasing across batches, so history order matches commit order).
+class WriteTx {
+ public:
+  WriteTx(sqlite::Db& db, std::int64_t now_ms) : db_(db), now_ms_(now_ms) {}
+  sqlite::Db& db() { return db_; }
+  std::int64_t now_ms() const { return now_ms_; }
+
+ private:
+  sqlite::Db& db_;
+  std::int64_t now_ms_;
+};
+
+// A command for the writer. `run` executes inside its own savepoint of the batch transaction
+// and must leave no partial effect when it fails: it rolls back its own savepoints. `finish` is
+// called on the writer thread after the batch's COMMIT (committed=true) or after the batch was
+// rolled back (committed=false, e.g. disk full); it must not block.
+struct WriteJob {
+  std::function<void(WriteTx&)> run;
+  std::function<void(bool committed)> finish;
+};
+
+class Store;
+
+// A reader connection borrowed from the pool; returned on destruction.
+class Reader {
+ public:
+  Reader(Store& store, std::unique_ptr<sqlite::Db> db) : store_(&store), db_(std::move(db)) {}
+  Reader(Reader&&) = default;
+  ~Reader();
+  sqlite::Db& db() { return *db_; }
+
+ private:
+  Store* store_;
+  std::unique_ptr<sqlite::Db> db_;
+};
+
+class Store {
+ public:
+  // Opens or creates the store in options.data_dir, takes an exclusive lock on it (a second
+  // process on the same directory is refused), applies pending migrations, and starts the
+  // writer. Fails with a message for people (newer schema, locked, unreadable).
+  static std::expected<std::unique_ptr<Store>, std::string> open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Thread-safe. Queues a job for the writer; false when the queue is full or the store is
+  // closing (the caller answers 503). The job's finish is always called when true is returned.
+  bool submit(WriteJob job);
+  // Thread-safe. Runs `fn` as a single-command batch and waits for its commit. For tools and
+  // tests; servers use submit(). Returns false when the batch did not commit.
+  bool write_sync(const std::function<void(WriteTx&)>& fn);
+  // Thread-safe. Borrows a reader connection (creates one when the pool is empty).
+  Reader reader();
+  // Stops accepting jobs, drains the queue, stops the writer. Idempotent.
+  void close();
+  bool is_open() const;
+  int schema_version() const { return schema_version_; }
+  const std::string& data_dir() const { return data_dir_; }
+
+  // Called when the store commits a batch; event dispatchers wake on it. Set before serving.
+  void set_commit_listener(std::function<void()> listener);
+
+ private:
+  friend class Reader;
+  Store() = default;
+  void writer_loop();
+  void run_batch(std::vector<WriteJob>& batch);
+  void give_back(std::unique_ptr<sqlite::Db> db);
+  std::expected<std::unique_ptr<sqlite::Db>, std::string> open_reader();
+
+  std::string data_dir_;
+  std::string db_path_;
+  int lock_fd_ = -1;
+  int schema_version_ = 0;
+  std::unique_ptr<sqlite::Db> writer_db_;
+  std::int64_t last_batch_ms_ = 0;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<WriteJob> queue_;
+  bool closing_ = false;
+  std::thread writer_;
+  std::function<void()> commit_listener_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<sqlite::Db>> pool_;
+};
+
+}  // namespace centli::store

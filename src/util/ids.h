@@ -1,0 +1,19 @@
+// Random identifiers and hashing (OpenSSL CSPRNG, SHA-256, HMAC).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace centli::util {
+
+// prefix + 32 lowercase hex characters of 128 random bits: "trf-9f1c...". Never sequential.
+std::string random_id(std::string_view prefix);
+// 32 random bytes, base64url without padding (tokens).
+std::string random_token_body();
+std::string sha256_hex(std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+std::string base64url_encode(std::string_view data);
+// Empty optional-like result: returns false when the text is not valid base64url.
+bool base64url_decode(std::string_view text, std::string& out);
+
+}  // namespace centli::util
