@@ -93,6 +93,25 @@ inline constexpr std::size_t kPromotionDescriptionMax = 200;
 inline constexpr std::int32_t kPointsPerPesoMax = 100;
 // Options per account: full payment, cashback, points, five MSI terms, one per promotion.
 inline constexpr std::size_t kBenefitOptionsPerAccountMax = 3 + 5 + kPromotionsMax;
+// Event pattern text: a rule selects events by a handful of fields; 4 KiB holds dozens of
+// values per field while keeping a stored rule small and its compile time trivial.
+inline constexpr std::size_t kPatternTextBytesMax = 4 * 1024;
+// Object levels in a pattern, top level and $or branches included: envelopes nest two levels
+// (data.amount_minor); ten leaves room for webhook payloads and bounds compile/match recursion.
+inline constexpr std::size_t kPatternDepthMax = 10;
+// Values listed for one field (or in one anything-but list): enough to name every event type,
+// small enough that a field is checked with a short scan.
+inline constexpr std::size_t kPatternFieldValuesMax = 100;
+// Branches of one $or: each branch is re-evaluated on the same object, so they multiply work.
+inline constexpr std::size_t kPatternOrBranchesMax = 16;
+// Fields, values and branches in one compiled pattern: the size bound for patterns given as a
+// parsed value, in line with what 4 KiB of text can hold.
+inline constexpr std::size_t kPatternNodesMax = 1024;
+// Arrays nested inside arrays in an event are flattened this deep when matching; deeper ones
+// are not looked into, so a hostile payload cannot exhaust the stack.
+inline constexpr std::size_t kEventArrayNestingMax = 8;
+static_assert(kPatternFieldValuesMax <= kPatternNodesMax);
+static_assert(kPatternOrBranchesMax <= kPatternNodesMax);
 // Options in one answer: every eligible account with every option.
 inline constexpr std::size_t kBenefitOptionsMax =
     kPaymentAccountsMax * kBenefitOptionsPerAccountMax;
