@@ -97,53 +97,57 @@ struct Case {
 
 const std::int64_t k1000 = 100'000;  // $1,000.00
 
-std::vector<Case> cases() {
-  const std::vector<Account> debit = {checking("acc-456", 500'000)};
-  const std::vector<Account> card = {credit("acc-458", 500'000)};
+const std::vector<Account> kDebit = {checking("acc-456", 500'000)};
+const std::vector<Account> kCard = {credit("acc-458", 500'000)};
+
+std::vector<Case> quantity_cases() {
   return {
-      // Subtotal and quantity bounds.
       {.name = "OffersOnlyFullPaymentWithoutRules",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .ranked_ids = {"full:acc-456"},
        .wants = {{.option_id = "full:acc-456", .total_minor = k1000}}},
       {.name = "MultipliesPriceByQuantity",
        .product = audio(12'345),
        .quantity = 3,
-       .accounts = debit,
+       .accounts = kDebit,
        .ranked_ids = {"full:acc-456"},
        .wants = {{.option_id = "full:acc-456", .total_minor = 37'035}}},
       {.name = "RejectsQuantityZero",
        .product = audio(k1000),
        .quantity = 0,
-       .accounts = debit,
+       .accounts = kDebit,
        .error = BenefitsError::kInvalidQuantity},
       {.name = "RejectsNegativeQuantity",
        .product = audio(k1000),
        .quantity = -1,
-       .accounts = debit,
+       .accounts = kDebit,
        .error = BenefitsError::kInvalidQuantity},
       {.name = "AcceptsQuantityAtTheMax",
        .product = audio(100),
        .quantity = limits::kPurchaseQuantityMax,
-       .accounts = debit,
+       .accounts = kDebit,
        .ranked_ids = {"full:acc-456"},
        .wants = {{.option_id = "full:acc-456", .total_minor = 100 * limits::kPurchaseQuantityMax}}},
       {.name = "RejectsQuantityOneOverTheMax",
        .product = audio(100),
        .quantity = limits::kPurchaseQuantityMax + 1,
-       .accounts = debit,
+       .accounts = kDebit,
        .error = BenefitsError::kQuantityTooLarge},
       {.name = "RejectsSubtotalThatOverflows",
        .product = audio(kInt64Max / 2),
        .quantity = 3,
-       .accounts = debit,
+       .accounts = kDebit,
        .error = BenefitsError::kOverflow},
       {.name = "RejectsNegativePrice",
        .product = audio(-1),
-       .accounts = debit,
+       .accounts = kDebit,
        .error = BenefitsError::kInvalidProduct},
-      // Accounts.
+  };
+}
+
+std::vector<Case> account_cases() {
+  return {
       {.name = "RejectsWhenEveryAccountIsInactive",
        .product = audio(k1000),
        .accounts = {inactive(checking("acc-456", 500'000))},
@@ -159,10 +163,14 @@ std::vector<Case> cases() {
        .product = audio(k1000),
        .accounts = std::vector<Account>(limits::kPaymentAccountsMax + 1, checking("acc", 1)),
        .error = BenefitsError::kTooManyAccounts},
-      // Cashback.
+  };
+}
+
+std::vector<Case> cashback_cases() {
+  return {
       {.name = "PaysCashbackAsRateTimesSubtotal",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback = {{.rate_bp = 500, .cap_minor = k1000}}},
        .ranked_ids = {"cashback:acc-456", "full:acc-456"},
        .wants = {{.option_id = "cashback:acc-456",
@@ -171,7 +179,7 @@ std::vector<Case> cases() {
                   .cashback_minor = 5'000}}},
       {.name = "CapsCashbackPerPurchase",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback = {{.rate_bp = 1'000, .cap_minor = 3'000}}},
        .wants = {{.option_id = "cashback:acc-456",
                   .total_minor = k1000,
@@ -179,7 +187,7 @@ std::vector<Case> cases() {
                   .cashback_minor = 3'000}}},
       {.name = "RoundsCashbackOfHalfACentavoUp",
        .product = audio(101),  // 0.5 % of $1.01 is $0.00505
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback = {{.rate_bp = 50, .cap_minor = k1000}}},
        .wants = {{.option_id = "cashback:acc-456",
                   .total_minor = 101,
@@ -187,7 +195,7 @@ std::vector<Case> cases() {
                   .cashback_minor = 1}}},
       {.name = "DropsCashbackThatRoundsToZero",
        .product = audio(49),  // 1 % of $0.49 is $0.0049
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback = {{.rate_bp = 100, .cap_minor = k1000}}},
        .ranked_ids = {"full:acc-456"}},
       {.name = "AppliesCreditCashbackOnlyToCreditAccounts",
@@ -198,7 +206,7 @@ std::vector<Case> cases() {
        .ranked_ids = {"cashback:acc-458", "full:acc-456", "full:acc-458"}},
       {.name = "PicksTheBestMatchingCashbackRule",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback =
                      {{.rate_bp = 200, .cap_minor = k1000},
                       {.category = "audio", .rate_bp = 500, .cap_minor = k1000},
@@ -210,13 +218,17 @@ std::vector<Case> cases() {
                   .cashback_minor = 5'000}}},
       {.name = "IgnoresCashbackForAnotherCategory",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback = {{.category = "hogar", .rate_bp = 500, .cap_minor = k1000}}},
        .ranked_ids = {"full:acc-456"}},
-      // Interest-free installments.
+  };
+}
+
+std::vector<Case> msi_cases() {
+  return {
       {.name = "PutsTheMsiRemainderOnTheFirstInstallment",
        .product = audio(k1000),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {3}, .min_amount_minor = 0}},
        .ranked_ids = {"msi-3:acc-458", "full:acc-458"},
        .wants = {{.option_id = "msi-3:acc-458",
@@ -226,7 +238,7 @@ std::vector<Case> cases() {
                   .installment_rest_minor = 33'333}}},
       {.name = "PutsSeveralRemainderCentavosOnTheFirstInstallment",
        .product = audio(k1000),  // 100,000 = 18 * 5,555 + 10
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {18}, .min_amount_minor = 0}},
        .wants = {{.option_id = "msi-18:acc-458",
                   .total_minor = k1000,
@@ -235,7 +247,7 @@ std::vector<Case> cases() {
                   .installment_rest_minor = 5'555}}},
       {.name = "SplitsMsiEvenlyWhenThereIsNoRemainder",
        .product = audio(120'000),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {6}, .min_amount_minor = 0}},
        .wants = {{.option_id = "msi-6:acc-458",
                   .total_minor = 120'000,
@@ -249,33 +261,37 @@ std::vector<Case> cases() {
        .ranked_ids = {"full:acc-456", "full:acc-457"}},
       {.name = "OffersMsiAtExactlyTheMinimumAmount",
        .product = audio(k1000),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {3}, .min_amount_minor = k1000}},
        .ranked_ids = {"msi-3:acc-458", "full:acc-458"}},
       {.name = "WithholdsMsiOneCentavoBelowTheMinimumAmount",
        .product = audio(k1000 - 1),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {3}, .min_amount_minor = k1000}},
        .ranked_ids = {"full:acc-458"}},
       {.name = "WithholdsMsiWhenAnInstallmentWouldBeZero",
        .product = audio(5),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {3, 6}, .min_amount_minor = 0}},
        .ranked_ids = {"msi-3:acc-458", "full:acc-458"}},
       {.name = "RanksOfferedMsiTermsLongestFirst",
        .product = audio(k1000),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {3, 12, 6}, .min_amount_minor = 0}},
        .ranked_ids = {"msi-12:acc-458", "msi-6:acc-458", "msi-3:acc-458", "full:acc-458"}},
       {.name = "RejectsAnMsiTermTheEngineDoesNotKnow",
        .product = audio(k1000),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.msi = MsiRule{.months = {4}, .min_amount_minor = 0}},
        .error = BenefitsError::kInvalidRules},
-      // Promotions.
+  };
+}
+
+std::vector<Case> promotion_cases() {
+  return {
       {.name = "AppliesAPromotionAtTheStartOfItsWindow",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {with_window(percent_promo("bf", 1'000), kNowMs, kNowMs + 1)}},
        .ranked_ids = {"promo-bf:acc-456", "full:acc-456"},
        .wants = {{.option_id = "promo-bf:acc-456",
@@ -284,18 +300,18 @@ std::vector<Case> cases() {
                   .discount_minor = 10'000}}},
       {.name = "EndsAPromotionAtTheEndOfItsWindow",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {with_window(percent_promo("bf", 1'000), kNowMs - 1, kNowMs)}},
        .ranked_ids = {"full:acc-456"}},
       {.name = "HoldsAPromotionBeforeItsWindow",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {with_window(percent_promo("bf", 1'000), kNowMs + 1,
                                             kNowMs + kDayMs)}},
        .ranked_ids = {"full:acc-456"}},
       {.name = "RoundsAPromotionOfHalfACentavoUp",
        .product = audio(100'004),  // 12.5 % of $1,000.04 is $125.005
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {percent_promo("bf", 1'250)}},
        .wants = {{.option_id = "promo-bf:acc-456",
                   .total_minor = 87'503,
@@ -303,7 +319,7 @@ std::vector<Case> cases() {
                   .discount_minor = 12'501}}},
       {.name = "NeverDiscountsMoreThanTheSubtotal",
        .product = audio(3'000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {fixed_promo("cupon", 5'000)}},
        .wants = {{.option_id = "promo-cupon:acc-456",
                   .total_minor = 0,
@@ -311,28 +327,32 @@ std::vector<Case> cases() {
                   .discount_minor = 3'000}}},
       {.name = "AppliesAPromotionAtExactlyItsMinimumAmount",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {with_min(fixed_promo("cupon", 5'000), k1000)}},
        .ranked_ids = {"promo-cupon:acc-456", "full:acc-456"}},
       {.name = "WithholdsAPromotionOneCentavoBelowItsMinimum",
        .product = audio(k1000 - 1),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {with_min(fixed_promo("cupon", 5'000), k1000)}},
        .ranked_ids = {"full:acc-456"}},
       {.name = "IgnoresAPromotionForAnotherCategory",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {with_category(percent_promo("bf", 1'000), "hogar")}},
        .ranked_ids = {"full:acc-456"}},
       {.name = "RejectsPromotionsWithTheSameId",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.promotions = {percent_promo("bf", 1'000), fixed_promo("bf", 100)}},
        .error = BenefitsError::kInvalidRules},
-      // Points.
+  };
+}
+
+std::vector<Case> points_cases() {
+  return {
       {.name = "EarnsPointsPerWholePesoOfTheTotal",
        .product = audio(100'099),  // $1,000.99 earns on 1,000 pesos
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.points = PointsRule{.points_per_peso = 2}},
        .ranked_ids = {"points:acc-458", "full:acc-458"},
        .wants = {{.option_id = "points:acc-458",
@@ -341,7 +361,7 @@ std::vector<Case> cases() {
                   .points = 2'000}}},
       {.name = "EarnsNoPointsUnderOnePeso",
        .product = audio(99),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.points = PointsRule{.points_per_peso = 5}},
        .ranked_ids = {"full:acc-458"}},
       {.name = "AppliesCreditPointsOnlyToCreditAccounts",
@@ -351,10 +371,14 @@ std::vector<Case> cases() {
        .ranked_ids = {"full:acc-457"}},
       {.name = "RejectsPointsWhoseValueOverflows",
        .product = audio(kInt64Max),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.points = PointsRule{.points_per_peso = limits::kPointsPerPesoMax}},
        .error = BenefitsError::kOverflow},
-      // Affordability and ranking.
+  };
+}
+
+std::vector<Case> ranking_cases() {
+  return {
       {.name = "RanksUnaffordableOptionsLast",
        .product = audio(k1000),
        .accounts = {checking("acc-456", 50'000), credit("acc-458", 200'000)},
@@ -376,13 +400,13 @@ std::vector<Case> cases() {
        .ranked_ids = {"promo-bf:acc-456", "full:acc-456"}},
       {.name = "RanksEqualSavingByLowerTotal",
        .product = audio(k1000),
-       .accounts = debit,
+       .accounts = kDebit,
        .rules = {.cashback = {{.rate_bp = 1'000, .cap_minor = k1000}},
                  .promotions = {percent_promo("bf", 1'000)}},
        .ranked_ids = {"promo-bf:acc-456", "cashback:acc-456", "full:acc-456"}},
       {.name = "RanksMoneySavedBeforeMsi",
        .product = audio(k1000),
-       .accounts = card,
+       .accounts = kCard,
        .rules = {.cashback = {{.rate_bp = 1, .cap_minor = k1000}},
                  .msi = MsiRule{.months = {3}, .min_amount_minor = 0},
                  .points = PointsRule{.points_per_peso = 1}},
@@ -392,6 +416,15 @@ std::vector<Case> cases() {
        .accounts = {checking("acc-b", 500'000), checking("acc-a", 500'000)},
        .ranked_ids = {"full:acc-a", "full:acc-b"}},
   };
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> all;
+  for (auto group : {quantity_cases, account_cases, cashback_cases, msi_cases, promotion_cases,
+                     points_cases, ranking_cases}) {
+    for (Case& c : group()) all.push_back(std::move(c));
+  }
+  return all;
 }
 
 class BenefitsTable : public testing::TestWithParam<Case> {};
