@@ -75,24 +75,6 @@ inline constexpr std::size_t kIdMax = 64;
 // --- crm ---
 
 // --- events ---
-
-// --- marketplace ---
-// Units of one product in one purchase: a person's basket, not a wholesale order; it also keeps
-// price * quantity far from int64 overflow for any real price.
-inline constexpr std::int64_t kPurchaseQuantityMax = 100;
-// Payment accounts weighed in one benefits calculation: a person holds a handful, and each
-// account multiplies the options an assistant has to read.
-inline constexpr std::size_t kPaymentAccountsMax = 8;
-// Cashback rules and promotions per retailer: a season's offers fit; bounds the work and the
-// options of one calculation.
-inline constexpr std::size_t kCashbackRulesMax = 32;
-inline constexpr std::size_t kPromotionsMax = 16;
-// A promotion's description is quoted in one sentence of the assistant's answer.
-inline constexpr std::size_t kPromotionDescriptionMax = 200;
-// Loyalty programs give 1 to 10 points per peso; 100 leaves room and keeps points in int64.
-inline constexpr std::int32_t kPointsPerPesoMax = 100;
-// Options per account: full payment, cashback, points, five MSI terms, one per promotion.
-inline constexpr std::size_t kBenefitOptionsPerAccountMax = 3 + 5 + kPromotionsMax;
 // Event pattern text: a rule selects events by a handful of fields; 4 KiB holds dozens of
 // values per field while keeping a stored rule small and its compile time trivial.
 inline constexpr std::size_t kPatternTextBytesMax = 4 * 1024;
@@ -112,6 +94,24 @@ inline constexpr std::size_t kPatternNodesMax = 1024;
 inline constexpr std::size_t kEventArrayNestingMax = 8;
 static_assert(kPatternFieldValuesMax <= kPatternNodesMax);
 static_assert(kPatternOrBranchesMax <= kPatternNodesMax);
+
+// --- marketplace ---
+// Units of one product in one purchase: a person's basket, not a wholesale order; it also keeps
+// price * quantity far from int64 overflow for any real price.
+inline constexpr std::int64_t kPurchaseQuantityMax = 100;
+// Payment accounts weighed in one benefits calculation: a person holds a handful, and each
+// account multiplies the options an assistant has to read.
+inline constexpr std::size_t kPaymentAccountsMax = 8;
+// Cashback rules and promotions per retailer: a season's offers fit; bounds the work and the
+// options of one calculation.
+inline constexpr std::size_t kCashbackRulesMax = 32;
+inline constexpr std::size_t kPromotionsMax = 16;
+// A promotion's description is quoted in one sentence of the assistant's answer.
+inline constexpr std::size_t kPromotionDescriptionMax = 200;
+// Loyalty programs give 1 to 10 points per peso; 100 leaves room and keeps points in int64.
+inline constexpr std::int32_t kPointsPerPesoMax = 100;
+// Options per account: full payment, cashback, points, five MSI terms, one per promotion.
+inline constexpr std::size_t kBenefitOptionsPerAccountMax = 3 + 5 + kPromotionsMax;
 // Options in one answer: every eligible account with every option.
 inline constexpr std::size_t kBenefitOptionsMax =
     kPaymentAccountsMax * kBenefitOptionsPerAccountMax;
