@@ -1,0 +1,330 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/client.h"
+#include "util/limits.h"
+
+namespace centli::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A blocking loopback socket with a receive timeout, for exchanges the Client cannot express
+// (keep-alive, pipelining, malformed requests).
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{.tv_sec = 3, .tv_usec = 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // One whole response (head and Content-Length body), or what arrived before EOF/timeout.
+  std::string read_response() {
+    for (;;) {
+      std::size_t head_end = pending_.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        std::size_t total = head_end + 4 + content_length(pending_.substr(0, head_end));
+        if (pending_.size() >= total) {
+          std::string response = pending_.substr(0, total);
+          pending_.erase(0, total);
+          return response;
+        }
+      }
+      if (!receive()) return std::exchange(pending_, {});
+    }
+  }
+  // True when the peer closed the connection (EOF) before the receive timeout.
+  bool closed_by_peer() {
+    char byte;
+    return ::recv(fd_, &byte, 1, 0) == 0;
+  }
+
+ private:
+  static std::size_t content_length(const std::string& head) {
+    std::size_t at = head.find("Content-Length: ");
+    return at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
+  }
+  bool receive() {
+    char chunk[4096];
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    pending_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string pending_;
+};
+
+Response json_refusal(int status, std::string_view code, std::string_view) {
+  Response response;
+  response.status = status;
+  response.body = "{\"code\":\"" + std::string(code) + "\"}";
+  return response;
+}
+
+// Echoes the request. "/thread" answers from another thread; "/slow" answers from another
+// thread after 300 ms and reports that the handler was entered.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    server_ = std::make_unique<Server>(
+        options,
+        [this](Request&& request, Responder respond) { handle(std::move(request), respond); },
+        json_refusal);
+    auto started = server_->start();
+    ASSERT_TRUE(started.has_value()) << started.error();
+    runner_ = std::thread([this] { server_->run(); });
+  }
+  void TearDown() override {
+    server_->stop();
+    if (runner_.joinable()) runner_.join();
+    std::lock_guard lock(mutex_);
+    for (auto& worker : workers_) worker.join();
+  }
+
+  void handle(Request&& request, Responder respond) {
+    Response response;
+    response.content_type = "text/plain";
+    response.headers.emplace_back("X-Echo-Path", request.path);
+    response.body = request.method + " path=" + request.path + " query=" + request.query +
+                    " agent=" + std::string(request.header("user-agent")) + " body=" + request.body;
+    if (request.path == "/thread" || request.path == "/slow") {
+      bool slow = request.path == "/slow";
+      if (slow) slow_entered_.set_value();
+      std::lock_guard lock(mutex_);
+      workers_.emplace_back([slow, response = std::move(response), respond]() mutable {
+        if (slow) std::this_thread::sleep_for(300ms);
+        respond(std::move(response));
+      });
+      return;
+    }
+    respond(std::move(response));
+  }
+
+  std::string url(std::string_view target) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(target);
+  }
+
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+  std::mutex mutex_;
+  std::vector<std::thread> workers_;
+  std::promise<void> slow_entered_;
+  Client client_;
+};
+
+TEST_F(ServerTest, AnswersAGetWithPathAndQuerySplit) {
+  ASSERT_NE(server_->port(), 0);
+  auto response = client_.send({.url = url("/echo?x=1"), .method = "GET"});
+  ASSERT_TRUE(response.has_value()) << response.error();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "GET path=/echo query=x=1 agent=centli body=");
+}
+
+TEST_F(ServerTest, AnswersAPostWithItsBody) {
+  auto response = client_.send({.url = url("/transfers"), .body = "{\"amount\":\"1.00\"}"});
+  ASSERT_TRUE(response.has_value()) << response.error();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "POST path=/transfers query= agent=centli body={\"amount\":\"1.00\"}");
+}
+
+TEST_F(ServerTest, KeepsTheConnectionOpenBetweenRequests) {
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.connected());
+  connection.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string first = connection.read_response();
+  connection.send("GET /two HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string second = connection.read_response();
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 200 OK\r\n")) << first;
+  EXPECT_NE(first.find("X-Echo-Path: /one\r\n"), std::string::npos) << first;
+  EXPECT_NE(second.find("X-Echo-Path: /two\r\n"), std::string::npos) << second;
+  EXPECT_EQ(first.find("Connection: close"), std::string::npos) << first;
+  EXPECT_EQ(second.find("Connection: close"), std::string::npos) << second;
+}
+
+TEST_F(ServerTest, AnswersPipelinedRequestsInOrderEvenWhenTheFirstIsSlow) {
+  RawConnection connection(server_->port());
+  connection.send(
+      "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nA"
+      "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string first = connection.read_response();
+  std::string second = connection.read_response();
+  EXPECT_NE(first.find("X-Echo-Path: /slow\r\n"), std::string::npos) << first;
+  EXPECT_TRUE(first.ends_with("body=A")) << first;
+  EXPECT_NE(second.find("X-Echo-Path: /fast\r\n"), std::string::npos) << second;
+}
+
+TEST_F(ServerTest, ClosesAfterAnHttp10RequestWithoutKeepAlive) {
+  RawConnection connection(server_->port());
+  connection.send("GET /old HTTP/1.0\r\n\r\n");
+  std::string response = connection.read_response();
+  EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos) << response;
+  EXPECT_TRUE(connection.closed_by_peer());
+}
+
+TEST_F(ServerTest, KeepsAnHttp10ConnectionThatAsksForKeepAlive) {
+  RawConnection connection(server_->port());
+  connection.send("GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  std::string first = connection.read_response();
+  EXPECT_NE(first.find("Connection: keep-alive\r\n"), std::string::npos) << first;
+  connection.send("GET /again HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_NE(connection.read_response().find("X-Echo-Path: /again"), std::string::npos);
+}
+
+TEST_F(ServerTest, RefusesABodyOverTheLimitWith413) {
+  std::string body(limits::kRequestBodyBytesMax + 1, 'x');
+  auto response = client_.send({.url = url("/big"), .body = body});
+  ASSERT_TRUE(response.has_value()) << response.error();
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->body, "{\"code\":\"payload_too_large\"}");
+}
+
+TEST_F(ServerTest, AcceptsABodyExactlyAtTheLimit) {
+  std::string body(limits::kRequestBodyBytesMax, 'x');
+  auto response = client_.send({.url = url("/big"), .body = body});
+  ASSERT_TRUE(response.has_value()) << response.error();
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(ServerTest, RefusesAChunkedBodyOverTheLimitWith413) {
+  RawConnection connection(server_->port());
+  std::string chunk(limits::kRequestBodyBytesMax / 2 + 1, 'x');
+  char size_line[32];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+  connection.send("POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                  std::string(size_line) + chunk + "\r\n" + size_line + chunk + "\r\n0\r\n\r\n");
+  std::string response = connection.read_response();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 413 ")) << response.substr(0, 80);
+  EXPECT_NE(response.find("payload_too_large"), std::string::npos);
+}
+
+TEST_F(ServerTest, RefusesMalformedHttpWith400AndCloses) {
+  RawConnection connection(server_->port());
+  connection.send("NOT HTTP AT ALL\r\n\r\n");
+  std::string response = connection.read_response();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 400 Bad Request\r\n")) << response;
+  EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_NE(response.find("{\"code\":\"bad_request\"}"), std::string::npos);
+  EXPECT_TRUE(connection.closed_by_peer());
+}
+
+TEST_F(ServerTest, RefusesAHeaderOverTheLimitWith431) {
+  RawConnection connection(server_->port());
+  std::string filler(limits::kRequestHeaderBytesMax, 'a');
+  connection.send("GET / HTTP/1.1\r\nX-Filler: " + filler + "\r\n\r\n");
+  std::string response = connection.read_response();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 431 ")) << response.substr(0, 80);
+}
+
+TEST_F(ServerTest, SendsContinueBeforeTheBodyWhenAsked) {
+  RawConnection connection(server_->port());
+  connection.send(
+      "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(connection.read_response(), "HTTP/1.1 100 Continue\r\n\r\n");
+  connection.send("ok");
+  EXPECT_TRUE(connection.read_response().ends_with("body=ok"));
+}
+
+TEST_F(ServerTest, AcceptsAnAnswerFromAnotherThread) {
+  auto response = client_.send({.url = url("/thread"), .method = "GET"});
+  ASSERT_TRUE(response.has_value()) << response.error();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "GET path=/thread query= agent=centli body=");
+}
+
+TEST_F(ServerTest, DropsResponseHeadersThatWouldBreakTheFraming) {
+  Response response;
+  response.headers = {{"X-Bad", "a\r\nInjected: yes"}, {"Content-Length", "1"}, {"X-Ok", "1"}};
+  // Exercised through a dedicated server: the fixture's handler only echoes.
+  Server server(
+      {.host = "127.0.0.1", .port = 0, .threads = 1},
+      [&](Request&&, Responder respond) { respond(response); }, json_refusal);
+  ASSERT_TRUE(server.start().has_value());
+  std::thread runner([&] { server.run(); });
+  RawConnection connection(server.port());
+  connection.send("GET / HTTP/1.1\r\n\r\n");
+  std::string head = connection.read_response();
+  server.stop();
+  runner.join();
+  EXPECT_EQ(head.find("Injected"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: 0\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length: 1"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Ok: 1\r\n"), std::string::npos) << head;
+}
+
+TEST_F(ServerTest, StopLetsTheRequestInFlightFinishWithConnectionClose) {
+  RawConnection slow(server_->port());
+  RawConnection idle(server_->port());
+  ASSERT_TRUE(idle.connected());
+  slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(slow_entered_.get_future().wait_for(2s), std::future_status::ready);
+  auto stop_began = std::chrono::steady_clock::now();
+  server_->stop();
+  std::string response = slow.read_response();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
+  EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos) << response;
+  EXPECT_TRUE(idle.closed_by_peer());
+  runner_.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_began, 2s);
+}
+
+TEST(ServerStart, FailsWithAMessageWhenThePortIsTaken) {
+  Server first(
+      {.host = "127.0.0.1", .port = 0, .threads = 1},
+      [](Request&&, Responder respond) { respond({}); }, json_refusal);
+  ASSERT_TRUE(first.start().has_value());
+  Server second(
+      {.host = "127.0.0.1", .port = first.port(), .threads = 1},
+      [](Request&&, Responder respond) { respond({}); }, json_refusal);
+  auto started = second.start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_NE(started.error().find("cannot listen"), std::string::npos) << started.error();
+}
+
+TEST(ServerStop, BeforeRunMakesRunReturnAtOnce) {
+  Server server(
+      {.host = "127.0.0.1", .port = 0, .threads = 2},
+      [](Request&&, Responder respond) { respond({}); }, json_refusal);
+  ASSERT_TRUE(server.start().has_value());
+  server.stop();
+  auto begin = std::chrono::steady_clock::now();
+  server.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 1s);
+}
+
+}  // namespace
+}  // namespace centli::http
