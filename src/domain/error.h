@@ -46,9 +46,12 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string field;  // for kInvalidRequest: the input field at fault, else empty
+  // Extra members for the problem object as JSON text without braces, e.g.
+  // "\"candidates\":[...]"; empty for none.
+  std::string extra_json;
 
   static Error invalid(std::string field, std::string message) {
-    return Error{ErrorCode::kInvalidRequest, std::move(message), std::move(field)};
+    return Error{ErrorCode::kInvalidRequest, std::move(message), std::move(field), {}};
   }
 };
 

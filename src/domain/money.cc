@@ -60,6 +60,18 @@ std::string format_minor(std::int64_t amount_minor) {
   return out;
 }
 
+std::string format_display(std::int64_t amount_minor) {
+  std::string plain = format_minor(amount_minor);
+  const bool negative = plain[0] == '-';
+  std::string digits = plain.substr(negative ? 1 : 0, plain.size() - (negative ? 1 : 0) - 3);
+  std::string grouped;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped.push_back(',');
+    grouped.push_back(digits[i]);
+  }
+  return (negative ? "-$" : "$") + grouped + plain.substr(plain.size() - 3);
+}
+
 std::optional<std::int64_t> add(std::int64_t a, std::int64_t b) {
   std::int64_t r;
   if (__builtin_add_overflow(a, b, &r)) return std::nullopt;

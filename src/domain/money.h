@@ -19,6 +19,9 @@ std::expected<std::int64_t, std::string> parse_minor(std::string_view text);
 // Formats minor units as a decimal string with two decimals: 50000 -> "500.00", -5 -> "-0.05".
 std::string format_minor(std::int64_t amount_minor);
 
+// Formats for people and voices: 123456 -> "$1,234.56".
+std::string format_display(std::int64_t amount_minor);
+
 // Checked arithmetic: nullopt on overflow.
 std::optional<std::int64_t> add(std::int64_t a, std::int64_t b);
 std::optional<std::int64_t> sub(std::int64_t a, std::int64_t b);

@@ -1,0 +1,414 @@
+// core-banking: get_balance, transfer, get_transactions.
+#include <algorithm>
+#include <charconv>
+
+#include "actions/common.h"
+#include "actions/groups.h"
+#include "actions/services.h"
+#include "domain/ledger.h"
+#include "domain/money.h"
+#include "events/outbox.h"
+#include "obs/log.h"
+#include "store/ledger_store.h"
+#include "util/clock.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/limits.h"
+
+namespace centli::actions {
+namespace {
+
+using ledger::AccountState;
+
+// ---------------------------------------------------------------- get_balance
+
+void write_account(json::Writer& w, const AccountState& a) {
+  w.StartObject();
+  json::kv(w, "account_id", a.account_id);
+  json::kv(w, "account_number", obs::mask_tail(a.account_number));
+  json::kv(w, "type", ledger::account_type_name(a.type));
+  json::kv(w, "status", a.active ? "active" : "inactive");
+  json::kv(w, "currency", a.currency);
+  json::kv(w, "posted", money::format_minor(a.posted_minor));
+  json::kv(w, "held", money::format_minor(a.held_minor));
+  json::kv(w, "available", money::format_minor(ledger::available_minor(a)));
+  if (a.type == ledger::AccountType::kCredit) {
+    json::kv(w, "credit_limit", money::format_minor(a.credit_limit_minor));
+  }
+  w.EndObject();
+}
+
+std::string balance_summary(const std::vector<AccountState>& accounts, std::string_view locale) {
+  const bool en = english(locale);
+  std::string s;
+  for (const auto& a : accounts) {
+    if (!s.empty()) s += en ? "; " : "; ";
+    const std::string amount = money::format_display(ledger::available_minor(a)) + " " + a.currency;
+    if (en) {
+      s += "account ending " + last4(a.account_number) + " has " + amount + " available";
+    } else {
+      s += "la cuenta con terminación " + last4(a.account_number) + " tiene " + amount +
+           " disponibles";
+    }
+  }
+  if (s.empty()) return en ? "You have no accounts." : "No tienes cuentas.";
+  s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s + ".";
+}
+
+std::expected<Reply, Error> get_balance(const Call& call, store::Reader& reader) {
+  std::vector<AccountState> accounts;
+  if (auto id = call.input.str("account_id")) {
+    auto a = store::load_account(reader.db(), *id);
+    if (!a) return std::unexpected(store_error(a.error()));
+    if (!*a || (*a)->user_id != call.user_id || !ledger::is_customer_account((*a)->type)) {
+      return std::unexpected(
+          Error{ErrorCode::kAccountNotFound, "the account was not found", "account_id", ""});
+    }
+    accounts.push_back(std::move(**a));
+  } else {
+    auto all = store::list_accounts(reader.db(), call.user_id);
+    if (!all) return std::unexpected(store_error(all.error()));
+    accounts = std::move(*all);
+  }
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::key(w, "accounts");
+  w.StartArray();
+  for (const auto& a : accounts) write_account(w, a);
+  w.EndArray();
+  json::kv(w, "summary", balance_summary(accounts, call.locale));
+  w.EndObject();
+  return Reply{200, std::string(json::view(b))};
+}
+
+// ---------------------------------------------------------------- transfer
+
+struct TransferRequest {
+  std::string from_account;
+  std::string to_account;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+  std::string description;
+  std::string user_id;
+  std::string correlation_id;
+  std::string locale;
+};
+
+std::string transfer_event_data(const TransferRequest& r, const AccountState& target,
+                                std::string_view transfer_id) {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "transfer_id", transfer_id);
+  json::kv(w, "from_account", r.from_account);
+  json::kv(w, "to_account", target.account_id);
+  json::key(w, "amount");
+  const std::string major = money::format_minor(r.amount_minor);
+  w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
+  json::kv_int(w, "amount_minor", r.amount_minor);
+  json::kv(w, "currency", target.currency);
+  json::kv(w, "to_user_id", target.user_id);
+  w.EndObject();
+  return std::string(json::view(b));
+}
+
+std::string transfer_reply(const TransferRequest& r, const AccountState& source,
+                           const AccountState& target, std::string_view transfer_id,
+                           std::int64_t balance_after, std::int64_t now_ms) {
+  const std::string amount = money::format_display(r.amount_minor) + " " + source.currency;
+  const std::string summary =
+      english(r.locale)
+          ? "You sent " + amount + " from account ending " + last4(source.account_number) +
+                " to account ending " + last4(target.account_number) + "."
+          : "Enviaste " + amount + " de la cuenta con terminación " +
+                last4(source.account_number) + " a la cuenta con terminación " +
+                last4(target.account_number) + ".";
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "transfer_id", transfer_id);
+  json::kv(w, "status", "COMPLETED");
+  json::kv(w, "from_account", source.account_id);
+  json::kv(w, "to_account", target.account_id);
+  json::kv(w, "amount", money::format_minor(r.amount_minor));
+  json::kv(w, "currency", source.currency);
+  json::kv(w, "description", r.description);
+  json::kv(w, "balance_after", money::format_minor(balance_after));
+  json::kv(w, "created_at", util::format_iso8601_ms(now_ms));
+  json::kv(w, "summary", summary);
+  w.EndObject();
+  return std::string(json::view(b));
+}
+
+std::expected<Reply, Error> run_transfer(const TransferRequest& r, const BankingConfig& cfg,
+                                         store::WriteTx& tx) {
+  auto source = store::load_account(tx.db(), r.from_account);
+  if (!source) return std::unexpected(store_error(source.error()));
+  auto target = store::load_account(tx.db(), r.to_account);
+  if (!target) return std::unexpected(store_error(target.error()));
+  const std::string day = util::day_of(tx.now_ms(), cfg.day_offset_minutes);
+  auto used = store::daily_outflow(tx.db(), r.user_id, day);
+  if (!used) return std::unexpected(store_error(used.error()));
+  auto plan = ledger::check_transfer(
+      *source, r.to_account, *target,
+      ledger::TransferCheck{r.user_id, r.currency, r.amount_minor, *used},
+      ledger::TransferLimits{cfg.transfer_amount_minor_max, cfg.daily_outflow_minor_max});
+  if (!plan) return std::unexpected(plan.error());
+  const AccountState& src = **source;
+  const AccountState& dst = **target;
+  const std::string transfer_id = util::random_id("trf-");
+  const std::string sender_label = obs::mask_tail(src.account_number);
+  const bool own = src.user_id == dst.user_id;
+  store::Posting p{transfer_id, "transfer", &src, &dst, r.amount_minor,
+                   plan->source_posted_after, plan->target_posted_after,
+                   dst.account_id, own ? std::string_view(src.account_id) : sender_label,
+                   r.description, r.correlation_id,
+                   plan->counts_toward_daily ? std::string_view(r.user_id) : std::string_view(),
+                   day, plan->daily_used_after};
+  if (auto ok = store::post(tx, p); !ok) return std::unexpected(store_error(ok.error()));
+  const std::string data = transfer_event_data(r, dst, transfer_id);
+  auto ev = events::append(tx, {"TRANSFER_COMPLETED", "core-banking", r.user_id, r.correlation_id,
+                                data});
+  if (!ev) return std::unexpected(store_error(ev.error()));
+  return Reply{201, transfer_reply(r, src, dst, transfer_id, plan->source_posted_after,
+                                   tx.now_ms())};
+}
+
+std::expected<WriteFn, Error> prepare_transfer(const Call& call) {
+  TransferRequest r;
+  r.from_account = std::string(*call.input.str("from_account"));
+  r.to_account = std::string(*call.input.str("to_account"));
+  r.amount_minor = *call.input.integer("amount");
+  r.currency = std::string(call.input.str("currency").value_or(""));
+  r.description = std::string(call.input.str("description").value_or(""));
+  r.user_id = std::string(call.user_id);
+  r.correlation_id = std::string(call.correlation_id);
+  r.locale = std::string(call.locale);
+  const BankingConfig cfg = call.services.banking;
+  return WriteFn([r = std::move(r), cfg](store::WriteTx& tx) { return run_transfer(r, cfg, tx); });
+}
+
+// ---------------------------------------------------------------- get_transactions
+
+constexpr const char* kSelectHistoryOfAccount =
+    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
+    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
+    "WHERE account_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 "
+    "AND (timestamp_ms, seq) < (?4, ?5) ORDER BY timestamp_ms DESC, seq DESC LIMIT ?6";
+constexpr const char* kSelectHistoryOfUser =
+    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
+    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
+    "WHERE user_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 "
+    "AND (timestamp_ms, seq) < (?4, ?5) ORDER BY timestamp_ms DESC, seq DESC LIMIT ?6";
+
+struct Position {
+  std::int64_t timestamp_ms = INT64_MAX;
+  std::int64_t seq = INT64_MAX;
+};
+
+void write_entry(json::Writer& w, const sqlite::Stmt& st) {
+  w.StartObject();
+  json::kv(w, "transaction_id", st.text_view(1));
+  json::kv(w, "transfer_id", st.text_view(2));
+  json::kv(w, "account_id", st.text_view(3));
+  json::kv(w, "timestamp", util::format_iso8601_ms(st.int64(4)));
+  json::kv(w, "type", st.text_view(5));
+  json::kv(w, "direction", st.text_view(6));
+  json::kv(w, "amount", money::format_minor(st.int64(7)));
+  json::kv(w, "currency", st.text_view(8));
+  json::kv(w, "balance_after", money::format_minor(st.int64(9)));
+  json::kv(w, "counterparty", st.text_view(10));
+  json::kv(w, "description", st.text_view(11));
+  w.EndObject();
+}
+
+std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& reader) {
+  const auto account_id = call.input.str("account_id");
+  if (account_id) {
+    auto a = store::load_account(reader.db(), *account_id);
+    if (!a) return std::unexpected(store_error(a.error()));
+    if (!*a || (*a)->user_id != call.user_id || !ledger::is_customer_account((*a)->type)) {
+      return std::unexpected(
+          Error{ErrorCode::kAccountNotFound, "the account was not found", "account_id", ""});
+    }
+  }
+  Position after;
+  if (auto c = call.input.str("cursor")) {
+    auto pos = decode_history_cursor(*c);
+    if (!pos) return std::unexpected(Error::invalid("cursor", "the cursor is not valid"));
+    after = Position{pos->first, pos->second};
+  }
+  const std::int64_t from = call.input.integer("from").value_or(INT64_MIN);
+  const std::int64_t to = call.input.integer("to").value_or(INT64_MAX);
+  const std::int64_t limit =
+      call.input.integer("limit").value_or(static_cast<std::int64_t>(limits::kPageSizeDefault));
+  auto st = reader.db().prepare(account_id ? kSelectHistoryOfAccount : kSelectHistoryOfUser);
+  if (!st) return std::unexpected(store_error(st.error()));
+  st->bind(1, account_id ? *account_id : call.user_id)
+      .bind(2, from)
+      .bind(3, to)
+      .bind(4, after.timestamp_ms)
+      .bind(5, after.seq)
+      .bind(6, limit + 1);
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::key(w, "transactions");
+  w.StartArray();
+  std::int64_t count = 0;
+  Position last;
+  bool more = false;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return std::unexpected(store_error(row.error()));
+    if (!*row) break;
+    if (count == limit) {
+      more = true;
+      break;
+    }
+    write_entry(w, *st);
+    last = Position{st->int64(4), st->int64(0)};
+    ++count;
+  }
+  w.EndArray();
+  json::key(w, "next_cursor");
+  if (more) {
+    json::str(w, encode_history_cursor(last.timestamp_ms, last.seq));
+  } else {
+    w.Null();
+  }
+  const bool en = english(call.locale);
+  json::kv(w, "summary", en ? "Showing " + std::to_string(count) + " movements, newest first."
+                            : "Se muestran " + std::to_string(count) +
+                                  " movimientos, del más reciente al más antiguo.");
+  w.EndObject();
+  return Reply{200, std::string(json::view(b))};
+}
+
+// ---------------------------------------------------------------- declarations
+
+constexpr const char* kAccountSchema =
+    R"({"type":"object","properties":{"account_id":{"type":"string"},)"
+    R"("account_number":{"type":"string","description":"masked: last four digits"},)"
+    R"("type":{"type":"string","description":"checking, savings or credit"},)"
+    R"("status":{"type":"string"},"currency":{"type":"string"},)"
+    R"("posted":{"type":"string"},"held":{"type":"string"},"available":{"type":"string"},)"
+    R"("credit_limit":{"type":"string"}}})";
+
+Field id_field(std::string name, std::string description, bool required, FieldIn in) {
+  return Field{std::move(name), FieldType::kString, required, std::move(description),
+               limits::kIdMax, 0, 0, in};
+}
+
+}  // namespace
+
+std::string encode_history_cursor(std::int64_t timestamp_ms, std::int64_t seq) {
+  return "h1." + util::base64url_encode(std::to_string(timestamp_ms) + ":" + std::to_string(seq));
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> decode_history_cursor(std::string_view c) {
+  if (!c.starts_with("h1.")) return std::nullopt;
+  std::string raw;
+  if (!util::base64url_decode(c.substr(3), raw)) return std::nullopt;
+  const auto colon = raw.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::int64_t ts = 0, seq = 0;
+  auto r1 = std::from_chars(raw.data(), raw.data() + colon, ts);
+  auto r2 = std::from_chars(raw.data() + colon + 1, raw.data() + raw.size(), seq);
+  if (r1.ec != std::errc() || r1.ptr != raw.data() + colon || r2.ec != std::errc() ||
+      r2.ptr != raw.data() + raw.size() || seq <= 0) {
+    return std::nullopt;
+  }
+  return std::pair{ts, seq};
+}
+
+void register_core_banking(Registry& registry) {
+  registry.add(Action{
+      .name = "get_balance",
+      .group = "core-banking",
+      .title = "Get account balances",
+      .description =
+          "Returns the balances of the person's accounts: posted, held and available amounts "
+          "with currency, account type and the last four digits of the account number. Give "
+          "account_id for one account; omit it for all accounts. Balances are up to date.",
+      .scope = auth::kBankingRead,
+      .method = "GET",
+      .path = "/v1/core-banking/balance",
+      .fields = {id_field("account_id", "Account id such as acc-456; omit for all accounts.",
+                          false, FieldIn::kQuery)},
+      .output_schema = std::string(R"({"type":"object","properties":{"accounts":{"type":"array","items":)") +
+                       kAccountSchema + R"(},"summary":{"type":"string"}},"required":["accounts"]})",
+      .read = get_balance,
+  });
+  registry.add(Action{
+      .name = "transfer",
+      .group = "core-banking",
+      .title = "Transfer money",
+      .description =
+          "Moves money from one of the person's accounts to another of their accounts or to "
+          "another customer's account. Amount is in major units as a decimal string with at most "
+          "two decimals, e.g. \"500.00\". Refused with a clear code for insufficient funds, "
+          "limits, inactive or unknown accounts. Send the same request_id to retry safely.",
+      .scope = auth::kBankingTransfer,
+      .method = "POST",
+      .path = "/v1/core-banking/transfer",
+      .fields =
+          {id_field("from_account", "The person's source account id, e.g. acc-456.", true,
+                    FieldIn::kBody),
+           id_field("to_account", "Target account id, e.g. acc-789.", true, FieldIn::kBody),
+           Field{"amount", FieldType::kMoney, true,
+                 "Amount in major units, a decimal with at most two decimals, e.g. \"500.00\".",
+                 0, 0, 0, FieldIn::kBody},
+           Field{"currency", FieldType::kString, false,
+                 "ISO 4217 currency code; defaults to the source account's currency (MXN).", 3,
+                 0, 0, FieldIn::kBody},
+           Field{"description", FieldType::kString, false,
+                 "Free text shown on both statements.", limits::kDescriptionMax, 0, 0,
+                 FieldIn::kBody}},
+      .output_schema =
+          R"({"type":"object","properties":{"transfer_id":{"type":"string"},"status":{"type":"string"},)"
+          R"("from_account":{"type":"string"},"to_account":{"type":"string"},"amount":{"type":"string"},)"
+          R"("currency":{"type":"string"},"description":{"type":"string"},"balance_after":{"type":"string"},)"
+          R"("created_at":{"type":"string"},"summary":{"type":"string"}},"required":["transfer_id","status"]})",
+      .read_only = false,
+      .idempotent = true,
+      .destructive = false,
+      .key_required = true,
+      .prepare = prepare_transfer,
+  });
+  registry.add(Action{
+      .name = "get_transactions",
+      .group = "core-banking",
+      .title = "Get transaction history",
+      .description =
+          "Lists the person's account movements newest first: one account (account_id) or all. "
+          "Optional from/to dates (ISO 8601; from inclusive, to exclusive), limit 1 to 100 "
+          "(default 20), and cursor from a previous page's next_cursor.",
+      .scope = auth::kBankingRead,
+      .method = "GET",
+      .path = "/v1/core-banking/transactions",
+      .fields = {id_field("account_id", "Account id; omit for all the person's accounts.", false,
+                          FieldIn::kQuery),
+                 Field{"from", FieldType::kDate, false,
+                       "Earliest time, inclusive, e.g. 2026-02-01 or 2026-02-01T00:00:00Z.", 0, 0,
+                       0, FieldIn::kQuery},
+                 Field{"to", FieldType::kDate, false, "Latest time, exclusive.", 0, 0, 0,
+                       FieldIn::kQuery},
+                 Field{"limit", FieldType::kInteger, false, "Page size, 1 to 100; default 20.", 0,
+                       1, static_cast<std::int64_t>(limits::kPageSizeMax), FieldIn::kQuery},
+                 Field{"cursor", FieldType::kString, false,
+                       "Opaque next_cursor of the previous page.", 128, 0, 0, FieldIn::kQuery}},
+      .output_schema =
+          R"({"type":"object","properties":{"transactions":{"type":"array","items":{"type":"object","properties":{)"
+          R"("transaction_id":{"type":"string"},"transfer_id":{"type":"string"},"account_id":{"type":"string"},)"
+          R"("timestamp":{"type":"string"},"type":{"type":"string"},"direction":{"type":"string"},)"
+          R"("amount":{"type":"string"},"currency":{"type":"string"},"balance_after":{"type":"string"},)"
+          R"("counterparty":{"type":"string"},"description":{"type":"string"}}}},)"
+          R"("next_cursor":{"type":"string","nullable":true},"summary":{"type":"string"}},"required":["transactions"]})",
+      .read = get_transactions,
+  });
+}
+
+}  // namespace centli::actions

@@ -1,0 +1,231 @@
+#include "actions/dispatcher.h"
+
+#include <chrono>
+#include <future>
+
+#include "obs/log.h"
+#include "util/clock.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/limits.h"
+
+namespace centli::actions {
+namespace {
+
+constexpr const char* kSelectIdempotency =
+    "SELECT action, fingerprint, status, response FROM idempotency "
+    "WHERE principal = ?1 AND key = ?2 AND expires_ms > ?3";
+constexpr const char* kInsertIdempotency =
+    "INSERT OR REPLACE INTO idempotency "
+    "(principal, key, action, fingerprint, status, response, created_ms, expires_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+struct Stored {
+  std::string fingerprint;
+  Outcome outcome;
+};
+
+std::optional<Stored> find_stored(sqlite::Db& db, std::string_view principal, std::string_view key,
+                                  std::int64_t now_ms) {
+  auto st = db.prepare(kSelectIdempotency);
+  if (!st) return std::nullopt;
+  st->bind(1, principal).bind(2, key).bind(3, now_ms);
+  auto row = st->step();
+  if (!row || !*row) return std::nullopt;
+  Stored s;
+  s.fingerprint = st->text(1);
+  s.outcome.status = static_cast<int>(st->int64(2));
+  s.outcome.body = st->text(3);
+  s.outcome.is_error = s.outcome.status >= 400;
+  s.outcome.replayed = true;
+  return s;
+}
+
+bool valid_key(std::string_view key) {
+  if (key.empty() || key.size() > limits::kIdempotencyKeyMax) return false;
+  for (char c : key)
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) return false;
+  return true;
+}
+
+struct LogContext {
+  std::string action;
+  std::string user_id;
+  std::string correlation_id;
+  std::chrono::steady_clock::time_point start;
+};
+
+void log_outcome(const LogContext& c, const Outcome& out) {
+  if (!obs::enabled(obs::Level::kInfo)) return;
+  const double ms = std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - c.start).count();
+  char details[96];
+  std::snprintf(details, sizeof details, "{\"status\":%d,\"replayed\":%s,\"duration_ms\":%.3f}",
+                out.status, out.replayed ? "true" : "false", ms);
+  obs::log(out.status >= 500 ? obs::Level::kError : obs::Level::kInfo, "action finished",
+           {c.correlation_id, c.action, "", c.user_id, details});
+}
+
+}  // namespace
+
+Outcome Dispatcher::problem(const Error& e, std::string_view correlation_id) {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  const std::string_view code = error_code_name(e.code);
+  const int status = error_http_status(e.code);
+  w.StartObject();
+  json::kv(w, "type", "urn:centli:problem:" + std::string(code));
+  json::kv(w, "title", error_title(e.code));
+  json::kv_int(w, "status", status);
+  json::kv(w, "code", code);
+  json::kv(w, "detail", e.message.empty() ? error_title(e.code) : std::string_view(e.message));
+  json::kv(w, "correlation_id", correlation_id);
+  if (!e.field.empty()) json::kv(w, "field", e.field);
+  w.EndObject();
+  std::string body(json::view(b));
+  if (!e.extra_json.empty()) {
+    body.pop_back();
+    body += ',';
+    body += e.extra_json;
+    body += '}';
+  }
+  return Outcome{status, std::move(body), true, false};
+}
+
+bool Dispatcher::claim(const std::string& slot) {
+  std::lock_guard lock(inflight_mu_);
+  return inflight_.insert(slot).second;
+}
+
+void Dispatcher::release(const std::string& slot) {
+  std::lock_guard lock(inflight_mu_);
+  inflight_.erase(slot);
+}
+
+void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done_in) {
+  // The writer thread may call `done` after `inv` is gone: it owns copies of what it logs.
+  auto done = [ctx = LogContext{inv.action->name, inv.user_id, inv.correlation_id,
+                                std::chrono::steady_clock::now()},
+               done_in = std::move(done_in)](Outcome out) {
+    log_outcome(ctx, out);
+    done_in(std::move(out));
+  };
+  const Action& action = *inv.action;
+  auto refuse = [&](Error e) { done(problem(e, inv.correlation_id)); };
+  // Precedence: scope, person, input, idempotency key, then the handler's own checks.
+  if (!inv.principal.has(action.scope)) {
+    return refuse({ErrorCode::kForbidden,
+                   "this action needs the scope " + std::string(auth::scope_name(action.scope)),
+                   "", ""});
+  }
+  if (inv.user_id.empty()) {
+    return refuse(Error::invalid("X-Centli-User", "a delegated call must name the person"));
+  }
+  static const rapidjson::Value kEmpty(rapidjson::kObjectType);
+  auto input = validate(action, inv.input != nullptr ? *inv.input : kEmpty, {"request_id"});
+  if (!input) return refuse(input.error());
+  std::string key = inv.idempotency_key;
+  if (key.empty() && inv.input != nullptr) {
+    if (auto rid = json::get_string(*inv.input, "request_id")) key = std::string(*rid);
+  }
+  if (!key.empty() && !valid_key(key)) {
+    return refuse(Error::invalid("Idempotency-Key", "the key must be 1 to 255 visible ASCII characters"));
+  }
+  Call call{inv.principal, inv.user_id, *input, inv.correlation_id, inv.locale, services_};
+  if (action.read) {
+    auto reader = services_.store.reader();
+    auto r = action.read(call, reader);
+    if (!r) return refuse(r.error());
+    return done(Outcome{r->status, std::move(r->body), false, false});
+  }
+  if (action.key_required && key.empty()) {
+    return refuse({ErrorCode::kIdempotencyKeyRequired,
+                   "send an Idempotency-Key header (or request_id) with this request", "", ""});
+  }
+  std::optional<Keyed> keyed;
+  if (!key.empty()) {
+    keyed = Keyed{inv.principal.key() + "|" + inv.user_id, key,
+                  util::sha256_hex(action.name + "\n" + input->canonical())};
+  }
+  auto fn = action.prepare(call);
+  if (!fn) return refuse(fn.error());
+  run_write(inv, std::move(*fn), std::move(keyed), std::move(done));
+}
+
+void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keyed> keyed,
+                           std::function<void(Outcome)> done) {
+  std::string slot;
+  if (keyed) {
+    slot = keyed->principal + "\n" + keyed->key;
+    if (!claim(slot)) {
+      return done(problem({ErrorCode::kIdempotencyKeyInUse,
+                           "a request with this key is still running; retry later", "", ""},
+                          inv.correlation_id));
+    }
+    auto reader = services_.store.reader();
+    if (auto s = find_stored(reader.db(), keyed->principal, keyed->key, util::now_ms())) {
+      release(slot);
+      if (s->fingerprint != keyed->fingerprint) {
+        return done(problem({ErrorCode::kIdempotencyKeyReused,
+                             "this key was used with a different request", "", ""},
+                            inv.correlation_id));
+      }
+      return done(std::move(s->outcome));
+    }
+  }
+  auto outcome = std::make_shared<Outcome>();
+  auto job_fn = [fn = std::move(fn), keyed, outcome, action = inv.action->name,
+                 correlation = inv.correlation_id](store::WriteTx& tx) {
+    if (keyed) {
+      if (auto s = find_stored(tx.db(), keyed->principal, keyed->key, tx.now_ms())) {
+        *outcome = std::move(s->outcome);
+        return;
+      }
+    }
+    sqlite::Savepoint sp(tx.db());
+    auto r = fn(tx);
+    if (r && sp.release()) {
+      *outcome = Outcome{r->status, std::move(r->body), false, false};
+    } else {
+      sp.rollback();
+      *outcome = problem(r ? Error{ErrorCode::kInternal, "store failure", "", ""} : r.error(),
+                         correlation);
+    }
+    if (keyed && outcome->status < 500) {
+      auto st = tx.db().prepare(kInsertIdempotency);
+      const bool stored =
+          st && st->bind(1, keyed->principal)
+                    .bind(2, keyed->key)
+                    .bind(3, action)
+                    .bind(4, keyed->fingerprint)
+                    .bind(5, outcome->status)
+                    .bind(6, outcome->body)
+                    .bind(7, tx.now_ms())
+                    .bind(8, tx.now_ms() + limits::kIdempotencyRetentionMs)
+                    .exec();
+      if (!stored) *outcome = problem({ErrorCode::kInternal, "store failure", "", ""}, correlation);
+    }
+  };
+  auto finish = [this, slot, outcome, done, correlation = inv.correlation_id](bool committed) {
+    if (!slot.empty()) release(slot);
+    if (!committed) {
+      return done(problem({ErrorCode::kUnavailable, "the store could not commit; retry", "", ""},
+                          correlation));
+    }
+    done(std::move(*outcome));
+  };
+  if (!services_.store.submit(store::WriteJob{std::move(job_fn), finish})) {
+    if (!slot.empty()) release(slot);
+    done(problem({ErrorCode::kUnavailable, "too many requests in flight; retry", "", ""},
+                 inv.correlation_id));
+  }
+}
+
+Outcome Dispatcher::invoke_sync(const Invocation& inv) {
+  std::promise<Outcome> p;
+  auto f = p.get_future();
+  invoke(inv, [&p](Outcome o) { p.set_value(std::move(o)); });
+  return f.get();
+}
+
+}  // namespace centli::actions

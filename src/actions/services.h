@@ -1,0 +1,24 @@
+// What handlers may use: the store and the configuration of the running service. Modules added
+// later (events, sagas) hang their shared state here.
+#pragma once
+
+#include <cstdint>
+
+#include "store/store.h"
+#include "util/limits.h"
+
+namespace centli::actions {
+
+struct BankingConfig {
+  std::int64_t transfer_amount_minor_max = limits::kTransferAmountMinorMaxDefault;
+  std::int64_t daily_outflow_minor_max = limits::kDailyOutflowMinorMaxDefault;
+  // Calendar days for the daily limit are counted in Mexico City time (UTC-6, no DST since 2022).
+  int day_offset_minutes = -360;
+};
+
+struct Services {
+  store::Store& store;
+  BankingConfig banking;
+};
+
+}  // namespace centli::actions

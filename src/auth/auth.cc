@@ -1,0 +1,113 @@
+#include "auth/auth.h"
+
+#include <mutex>
+
+#include "store/store.h"
+#include "util/ids.h"
+
+namespace centli::auth {
+namespace {
+
+struct ScopeName {
+  Scope scope;
+  std::string_view name;
+};
+constexpr ScopeName kScopes[] = {
+    {kBankingRead, "banking:read"},         {kBankingTransfer, "banking:transfer"},
+    {kMarketplaceRead, "marketplace:read"}, {kMarketplacePurchase, "marketplace:purchase"},
+    {kCrmRead, "crm:read"},                 {kCrmWrite, "crm:write"},
+    {kAdmin, "admin"},
+};
+
+constexpr const char* kInsertCredential =
+    "INSERT INTO credentials (token_hash, kind, subject, delegate, scopes, created_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kSelectCredential =
+    "SELECT kind, subject, delegate, scopes FROM credentials WHERE token_hash = ?1 AND revoked = 0";
+constexpr std::size_t kTokenCacheMax = 100'000;  // tokens verified since start; bounded memory
+constexpr std::string_view kTokenPrefix = "cnt_";
+
+}  // namespace
+
+std::optional<Scope> parse_scope(std::string_view name) {
+  for (const auto& s : kScopes)
+    if (s.name == name) return s.scope;
+  return std::nullopt;
+}
+
+std::string_view scope_name(Scope scope) {
+  for (const auto& s : kScopes)
+    if (s.scope == scope) return s.name;
+  return "";
+}
+
+std::string scope_list(std::uint32_t mask) {
+  std::string out;
+  for (const auto& s : kScopes) {
+    if ((mask & s.scope) == 0) continue;
+    if (!out.empty()) out += ' ';
+    out += s.name;
+  }
+  return out;
+}
+
+std::string Principal::key() const {
+  return (kind == Kind::kUser ? "user:" : "service:") + subject;
+}
+
+std::expected<std::string, std::string> TokenStore::create(const Principal& p) {
+  std::string token = std::string(kTokenPrefix) + util::random_token_body();
+  const std::string hash = util::sha256_hex(token);
+  std::string failure;
+  const bool committed = store_.write_sync([&](store::WriteTx& tx) {
+    auto st = tx.db().prepare(kInsertCredential);
+    if (!st) {
+      failure = st.error().message;
+      return;
+    }
+    auto r = st->bind(1, hash)
+                 .bind(2, p.kind == Principal::Kind::kUser ? "user" : "service")
+                 .bind(3, p.subject)
+                 .bind(4, p.delegate ? 1 : 0)
+                 .bind(5, scope_list(p.scopes))
+                 .bind(6, tx.now_ms())
+                 .exec();
+    if (!r) failure = r.error().message;
+  });
+  if (!committed || !failure.empty()) {
+    return std::unexpected("cannot store the token: " + (failure.empty() ? "commit failed" : failure));
+  }
+  return token;
+}
+
+std::optional<Principal> TokenStore::verify(std::string_view token) {
+  if (!token.starts_with(kTokenPrefix) || token.size() > 128) return std::nullopt;
+  const std::string hash = util::sha256_hex(token);
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
+  }
+  auto reader = store_.reader();
+  auto st = reader.db().prepare(kSelectCredential);
+  if (!st) return std::nullopt;
+  st->bind(1, hash);
+  auto row = st->step();
+  if (!row || !*row) return std::nullopt;
+  Principal p;
+  p.kind = st->text_view(0) == "user" ? Principal::Kind::kUser : Principal::Kind::kService;
+  p.subject = st->text(1);
+  p.delegate = st->int64(2) != 0;
+  const std::string scopes = st->text(3);
+  std::size_t start = 0;
+  while (start < scopes.size()) {
+    std::size_t end = scopes.find(' ', start);
+    if (end == std::string::npos) end = scopes.size();
+    if (auto s = parse_scope(std::string_view(scopes).substr(start, end - start))) p.scopes |= *s;
+    start = end + 1;
+  }
+  std::unique_lock lock(mu_);
+  if (cache_.size() < kTokenCacheMax) cache_.emplace(hash, p);
+  return p;
+}
+
+}  // namespace centli::auth

@@ -1,0 +1,68 @@
+// Principals, scopes and bearer tokens. Tokens are random and stored only as SHA-256 hashes.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace centli::store {
+class Store;
+}
+
+namespace centli::auth {
+
+// One bit per kind of effect (least privilege).
+enum Scope : std::uint32_t {
+  kBankingRead = 1u << 0,
+  kBankingTransfer = 1u << 1,
+  kMarketplaceRead = 1u << 2,
+  kMarketplacePurchase = 1u << 3,
+  kCrmRead = 1u << 4,
+  kCrmWrite = 1u << 5,
+  kAdmin = 1u << 6,
+};
+
+// Every scope a person's own token gets when none is named: all but admin.
+inline constexpr std::uint32_t kPersonScopesDefault = kBankingRead | kBankingTransfer |
+                                                      kMarketplaceRead | kMarketplacePurchase |
+                                                      kCrmRead | kCrmWrite;
+
+std::optional<Scope> parse_scope(std::string_view name);
+std::string_view scope_name(Scope scope);
+// "banking:read banking:transfer" for a mask.
+std::string scope_list(std::uint32_t mask);
+
+struct Principal {
+  enum class Kind { kUser, kService };
+  Kind kind = Kind::kUser;
+  std::string subject;    // user id or service name
+  bool delegate = false;  // a service that acts for the person its caller names
+  std::uint32_t scopes = 0;
+
+  bool has(Scope s) const { return (scopes & s) == s; }
+  // Stable name used to scope idempotency keys: "user:user-123", "service:bedrock".
+  std::string key() const;
+};
+
+// Creates and verifies tokens against the credentials table. Thread-safe; verified tokens are
+// cached in memory (tokens are never edited, only created).
+class TokenStore {
+ public:
+  explicit TokenStore(store::Store& store) : store_(store) {}
+  // Stores the hash and returns the token ("cnt_" + 43 base64url characters).
+  std::expected<std::string, std::string> create(const Principal& principal);
+  // The principal of a valid token, or nullopt.
+  std::optional<Principal> verify(std::string_view token);
+
+ private:
+  store::Store& store_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Principal> cache_;  // by token hash
+};
+
+}  // namespace centli::auth

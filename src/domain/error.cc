@@ -1,0 +1,69 @@
+#include "domain/error.h"
+
+namespace centli {
+namespace {
+
+struct ErrorInfo {
+  ErrorCode code;
+  std::string_view name;
+  int status;
+  std::string_view title;
+};
+
+// The one table from error code to wire name, HTTP status and title.
+constexpr ErrorInfo kErrors[] = {
+    {ErrorCode::kInvalidRequest, "invalid_request", 400, "The request is not valid"},
+    {ErrorCode::kUnauthorized, "unauthorized", 401, "Authentication is required"},
+    {ErrorCode::kForbidden, "forbidden", 403, "The token does not allow this action"},
+    {ErrorCode::kNotFound, "not_found", 404, "No such route"},
+    {ErrorCode::kMethodNotAllowed, "method_not_allowed", 405, "Method not allowed on this route"},
+    {ErrorCode::kPayloadTooLarge, "payload_too_large", 413, "The request body is too large"},
+    {ErrorCode::kUnsupportedMediaType, "unsupported_media_type", 415,
+     "The request body must be JSON"},
+    {ErrorCode::kAccountNotFound, "account_not_found", 404, "Account not found"},
+    {ErrorCode::kAccountInactive, "account_inactive", 422, "The account is not active"},
+    {ErrorCode::kSameAccount, "same_account", 422, "Source and target accounts are the same"},
+    {ErrorCode::kCurrencyMismatch, "currency_mismatch", 422, "The currencies do not match"},
+    {ErrorCode::kAmountLimitExceeded, "amount_limit_exceeded", 422,
+     "The amount is over the per-transfer limit"},
+    {ErrorCode::kDailyLimitExceeded, "daily_limit_exceeded", 422,
+     "The amount is over the daily limit"},
+    {ErrorCode::kInsufficientFunds, "insufficient_funds", 422, "Insufficient funds"},
+    {ErrorCode::kIdempotencyKeyRequired, "idempotency_key_required", 400,
+     "An Idempotency-Key is required"},
+    {ErrorCode::kIdempotencyKeyReused, "idempotency_key_reused", 422,
+     "The Idempotency-Key was used with a different request"},
+    {ErrorCode::kIdempotencyKeyInUse, "idempotency_key_in_use", 409,
+     "A request with this Idempotency-Key is still running"},
+    {ErrorCode::kBeneficiaryNotFound, "beneficiary_not_found", 404, "Beneficiary not found"},
+    {ErrorCode::kBeneficiaryDuplicate, "beneficiary_duplicate", 409,
+     "A beneficiary with this alias exists"},
+    {ErrorCode::kBeneficiaryLimit, "beneficiary_limit", 409, "Too many beneficiaries"},
+    {ErrorCode::kAliasAmbiguous, "alias_ambiguous", 409, "The alias matches several people"},
+    {ErrorCode::kAliasNotExact, "alias_not_exact", 409, "The alias is not an exact match"},
+    {ErrorCode::kAliasNotFound, "alias_not_found", 404, "No beneficiary matches the alias"},
+    {ErrorCode::kInvalidClabe, "invalid_clabe", 400, "The CLABE is not valid"},
+    {ErrorCode::kProductNotFound, "product_not_found", 404, "Product not found"},
+    {ErrorCode::kOutOfStock, "out_of_stock", 409, "Not enough stock"},
+    {ErrorCode::kOptionNotAvailable, "option_not_available", 422,
+     "The benefit option is not available"},
+    {ErrorCode::kPurchaseNotFound, "purchase_not_found", 404, "Purchase not found"},
+    {ErrorCode::kEventNotFound, "event_not_found", 404, "Event not found"},
+    {ErrorCode::kConflict, "conflict", 409, "Conflict"},
+    {ErrorCode::kUnavailable, "unavailable", 503, "The service is unavailable"},
+    {ErrorCode::kInternal, "internal_error", 500, "Internal error"},
+};
+
+const ErrorInfo& info(ErrorCode code) {
+  for (const auto& e : kErrors)
+    if (e.code == code) return e;
+  return kErrors[std::size(kErrors) - 1];
+}
+
+}  // namespace
+
+std::string_view error_code_name(ErrorCode code) { return info(code).name; }
+int error_http_status(ErrorCode code) { return info(code).status; }
+std::string_view error_title(ErrorCode code) { return info(code).title; }
+
+}  // namespace centli
