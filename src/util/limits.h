@@ -73,6 +73,25 @@ inline constexpr std::int64_t kIdempotencyRetentionMs = 24LL * 3600 * 1000;
 inline constexpr std::size_t kIdMax = 64;
 
 // --- crm ---
+// A beneficiary alias is what a person says or types ("Mamá", "Juanca"); 40 code points fits
+// a phone list row and any real nickname with a surname.
+inline constexpr std::size_t kAliasCodePointsMax = 40;
+// A beneficiary's full name: Mexican names with two surnames and particles stay under 100.
+inline constexpr std::size_t kBeneficiaryNameCodePointsMax = 100;
+// Spoken text handed to resolve_alias: at most a full name, 4 UTF-8 bytes per code point.
+inline constexpr std::size_t kSpokenAliasBytesMax = 4 * kBeneficiaryNameCodePointsMax;
+// Beneficiaries per person: resolve_alias scores every one; 500 resolve in about 2 ms
+// (15 ms for the longest spoken text), and no person keeps more payees than that.
+inline constexpr std::size_t kBeneficiariesPerUserMax = 500;
+// Ranked candidates in an ambiguous answer: a voice assistant reads out a short list.
+inline constexpr std::size_t kAliasCandidatesMax = 5;
+// Nearest suggestions when nothing matched well enough.
+inline constexpr std::size_t kAliasSuggestionsMax = 3;
+// Words longer than this are compared only for equality, never by edit distance, which
+// costs length squared; no real given name or surname comes near it.
+inline constexpr std::size_t kAliasEditWordBytesMax = 32;
+static_assert(kAliasSuggestionsMax <= kAliasCandidatesMax);
+static_assert(kAliasCodePointsMax <= kBeneficiaryNameCodePointsMax);
 
 // --- events ---
 // Event pattern text: a rule selects events by a handful of fields; 4 KiB holds dozens of
