@@ -50,7 +50,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // How well `spoken` names `candidate`, in [0, 1]; the maximum of:
 //   1.00  equal normalized forms
 //   0.95  equal phonetic keys
-//   0.93  equal phonetic keys once spaces are removed ("juancarlos")
+//   0.93  equal phonetic keys once spaces are removed ("tiachela"); one spoken word that is
+//         consecutive candidate words run together ("juancarlos") scores 0.93 lowered as below
 //   word overlap: each spoken word takes its best match among the candidate's words
 //     (1.00 equal, 0.95 sound-alike, 0.90 nickname or diminutive of the same name,
 //     1 - 1.15 * distance / length for small typos, at most 0.90), averaged over the spoken
@@ -88,8 +89,8 @@ struct Resolution {
   std::vector<Candidate> candidates;
 };
 
-// Resolves spoken text against one person's address book. Each entry scores the better of
-// its alias and its name. In order:
+// Resolves spoken text against one person's address book. Each entry scores the best of its
+// alias, its name, and (for spoken text of several words) both together. In order:
 //   1. spoken text empty after normalization, or longer than limits::kSpokenAliasBytesMax:
 //      kNotFound with no candidates (callers reject oversize input with a 4xx first);
 //   2. exactly one entry whose normalized alias equals the normalized spoken text: kResolved,
