@@ -12,7 +12,7 @@ struct Migration {
   const char* sql;  // one or more statements
 };
 
-// All migrations, ascending by version, starting at 1 with no gaps.
+// All migrations, strictly ascending by version (gaps allowed: each module owns its numbers).
 std::span<const Migration> migrations();
 
 }  // namespace centli::store

@@ -82,7 +82,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOption
   if (s->lock_fd_ < 0) {
     return std::unexpected("cannot open " + lock_path + ": " + std::strerror(errno));
   }
-  if (::flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  if (options.exclusive && ::flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return std::unexpected("data directory " + s->data_dir_ +
                            " is in use by another centli process");
   }

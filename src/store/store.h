@@ -20,6 +20,9 @@ namespace centli::store {
 struct StoreOptions {
   std::string data_dir;
   bool create = true;  // create the directory and database when absent
+  // The serving process holds an exclusive lock on the directory. Short tools that only insert
+  // rows through SQLite's own locking (token create) open it shared, beside a running server.
+  bool exclusive = true;
 };
 
 // What a write command sees: the writer's connection inside the open batch transaction, and

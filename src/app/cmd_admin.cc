@@ -1,0 +1,99 @@
+// `centli token create` and `centli demo load`: tools that work on a data directory directly.
+#include <cstdio>
+#include <iostream>
+
+#include "app/commands.h"
+#include "auth/auth.h"
+#include "store/demo.h"
+
+namespace centli::app {
+namespace {
+
+struct TokenOptions {
+  std::string data = "./data";
+  std::string user;
+  std::string service;
+  bool delegate = false;
+  std::vector<std::string> scopes;
+};
+
+int create_token(const TokenOptions& o) {
+  if (o.user.empty() == o.service.empty()) {
+    std::cerr << "centli: give exactly one of --user or --service\n";
+    return kExitUsage;
+  }
+  if (!o.service.empty() && !o.delegate) {
+    std::cerr << "centli: a --service token acts for people only with --delegate\n";
+    return kExitUsage;
+  }
+  auth::Principal p;
+  p.kind = o.user.empty() ? auth::Principal::Kind::kService : auth::Principal::Kind::kUser;
+  p.subject = o.user.empty() ? o.service : o.user;
+  p.delegate = o.delegate;
+  for (const auto& s : o.scopes) {
+    auto scope = auth::parse_scope(s);
+    if (!scope) {
+      std::cerr << "centli: unknown scope " << s << " (known: "
+                << auth::scope_list(~0u) << ")\n";
+      return kExitUsage;
+    }
+    p.scopes |= *scope;
+  }
+  if (o.scopes.empty()) p.scopes = auth::kPersonScopesDefault;
+  auto store = store::Store::open({o.data, true, /*exclusive=*/false});
+  if (!store) {
+    std::cerr << "centli: " << store.error() << "\n";
+    return kExitUnavailable;
+  }
+  auth::TokenStore tokens(**store);
+  auto token = tokens.create(p);
+  if (!token) {
+    std::cerr << "centli: " << token.error() << "\n";
+    return kExitUnavailable;
+  }
+  std::cout << "# " << (p.kind == auth::Principal::Kind::kUser ? "person " : "service ")
+            << p.subject << (p.delegate ? " (delegated)" : "") << ", scopes: "
+            << auth::scope_list(p.scopes) << "\n"
+            << *token << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_token(CLI::App& app) {
+  auto* token = app.add_subcommand("token", "Manage bearer tokens");
+  token->require_subcommand(1);
+  auto* create = token->add_subcommand("create", "Create a token; the token is the last line");
+  auto o = std::make_shared<TokenOptions>();
+  create->add_option("--data", o->data, "Data directory")->envname("CENTLI_DATA");
+  create->add_option("--user", o->user, "The person the token belongs to");
+  create->add_option("--service", o->service, "A service (agent) name");
+  create->add_flag("--delegate", o->delegate, "The service acts for the person its caller names");
+  create->add_option("--scope", o->scopes, "A scope; repeat for more (default: all but admin)");
+  create->callback([o] { std::exit(create_token(*o)); });
+}
+
+void add_demo(CLI::App& app) {
+  auto* demo = app.add_subcommand("demo", "The demo bank");
+  demo->require_subcommand(1);
+  auto* load = demo->add_subcommand("load", "Load the demo bank into a data directory (once)");
+  auto data = std::make_shared<std::string>("./data");
+  load->add_option("--data", *data, "Data directory")->envname("CENTLI_DATA");
+  load->callback([data] {
+    auto store = store::Store::open({*data, true});
+    if (!store) {
+      std::cerr << "centli: " << store.error() << "\n";
+      std::exit(kExitUnavailable);
+    }
+    auto r = store::load_demo(**store);
+    if (!r) {
+      std::cerr << "centli: " << r.error() << "\n";
+      std::exit(kExitUnavailable);
+    }
+    std::cout << (*r ? "demo bank loaded\n" : "demo bank already present\n");
+    (*store)->close();
+    std::exit(kExitOk);
+  });
+}
+
+}  // namespace centli::app

@@ -1,0 +1,16 @@
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"centli: the banking backend an assistant calls to act for a person"};
+  app.require_subcommand(1);
+  centli::app::add_serve(app);
+  centli::app::add_token(app);
+  centli::app::add_demo(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? centli::app::kExitOk : centli::app::kExitUsage;
+  }
+  return centli::app::kExitOk;
+}

@@ -1,0 +1,34 @@
+// Everything an action needs, opened on a data directory: the store, the registry of actions,
+// the dispatcher and the token store. Shared by serve, mcp and call.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "actions/dispatcher.h"
+#include "actions/groups.h"
+#include "actions/registry.h"
+#include "actions/services.h"
+#include "auth/auth.h"
+#include "store/store.h"
+
+namespace centli::app {
+
+struct RuntimeOptions {
+  std::string data_dir = "./data";
+  bool demo = false;  // load the demo bank when absent
+  actions::BankingConfig banking;
+};
+
+struct Runtime {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<actions::Services> services;
+  actions::Registry registry;
+  std::unique_ptr<actions::Dispatcher> dispatcher;
+  std::unique_ptr<auth::TokenStore> tokens;
+};
+
+std::expected<std::unique_ptr<Runtime>, std::string> open_runtime(const RuntimeOptions& options);
+
+}  // namespace centli::app
