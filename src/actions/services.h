@@ -7,6 +7,10 @@
 #include "store/store.h"
 #include "util/limits.h"
 
+namespace centli::events {
+class Bus;
+}
+
 namespace centli::actions {
 
 struct BankingConfig {
@@ -19,6 +23,9 @@ struct BankingConfig {
 struct Services {
   store::Store& store;
   BankingConfig banking;
+  // The event bus: modules register internal consumers on it before serving. Set by
+  // open_runtime; its dispatcher runs only in `serve`.
+  events::Bus* bus = nullptr;
 };
 
 }  // namespace centli::actions

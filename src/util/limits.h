@@ -113,6 +113,41 @@ inline constexpr std::size_t kPatternNodesMax = 1024;
 inline constexpr std::size_t kEventArrayNestingMax = 8;
 static_assert(kPatternFieldValuesMax <= kPatternNodesMax);
 static_assert(kPatternOrBranchesMax <= kPatternNodesMax);
+// Delivery attempts per (event, target) before a dead letter: EventBridge's default, so rules
+// written for it behave the same here.
+inline constexpr int kDeliveryAttemptsDefault = 185;
+inline constexpr int kDeliveryAttemptsMax = 185;
+// Age of an undelivered event before a dead letter: one day, EventBridge's default and maximum.
+inline constexpr std::int64_t kDeliveryAgeSecondsDefault = 86400;
+inline constexpr std::int64_t kDeliveryAgeSecondsMax = 86400;
+// Backoff between attempts: first retry within a second, never more than five minutes apart,
+// so a receiver that comes back is served again soon.
+inline constexpr std::int64_t kBackoffBaseMsDefault = 1000;
+inline constexpr std::int64_t kBackoffCapMsDefault = 300000;
+inline constexpr std::int64_t kBackoffCapMsMax = 3600000;
+// Archive retention: a month of history for replay and audit questions.
+inline constexpr std::int64_t kArchiveRetentionDaysDefault = 30;
+inline constexpr std::int64_t kArchiveRetentionDaysMax = 3650;
+// Rules in one rules file, and targets per rule: each event is matched against every rule on
+// the dispatcher thread, so the product bounds the work per event.
+inline constexpr std::size_t kRulesMax = 100;
+inline constexpr std::size_t kRuleTargetsMax = 5;
+// Rules file size: 100 rules of a 4 KiB pattern each with room for targets.
+inline constexpr std::size_t kRulesFileBytesMax = 1024 * 1024;
+// Outbox rows the dispatcher reads per pass and deliveries a worker claims per pass: one
+// writer batch stays small while a backlog still drains quickly.
+inline constexpr std::size_t kDispatchBatchMax = 256;
+inline constexpr std::size_t kDeliveryClaimMax = 64;
+// Longest sleep of an idle dispatcher or worker: it wakes on commit, so this only bounds how
+// late a retry falls due or a redrive written by another process is seen.
+inline constexpr std::int64_t kDispatchIdleSleepMsMax = 200;
+// Webhook timeout a rule may ask for.
+inline constexpr int kWebhookTimeoutMsMax = 30000;
+// Rows one `events list` or dead-letter listing returns.
+inline constexpr std::size_t kEventsListMax = 1000;
+static_assert(kDeliveryAttemptsDefault <= kDeliveryAttemptsMax);
+static_assert(kBackoffCapMsDefault <= kBackoffCapMsMax);
+static_assert(kWebhookTimeoutMsMax <= kClientTimeoutMsMax);
 
 // --- marketplace ---
 // Units of one product in one purchase: a person's basket, not a wholesale order; it also keeps
