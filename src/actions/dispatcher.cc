@@ -20,6 +20,10 @@ constexpr const char* kInsertIdempotency =
     "(principal, key, action, fingerprint, status, response, created_ms, expires_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
+constexpr const char* kDeleteExpiredIdempotency =
+    "DELETE FROM idempotency WHERE (principal, key) IN (SELECT principal, key FROM idempotency "
+    "WHERE expires_ms <= ?1 LIMIT ?2)";
+
 struct Stored {
   std::string fingerprint;
   Outcome outcome;
@@ -152,8 +156,25 @@ void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done
   run_write(inv, std::move(*fn), std::move(keyed), std::move(done));
 }
 
+void Dispatcher::maybe_sweep() {
+  const std::int64_t now = util::now_ms();
+  std::int64_t last = last_sweep_ms_.load();
+  if (now - last < limits::kIdempotencySweepIntervalMs) return;
+  if (!last_sweep_ms_.compare_exchange_strong(last, now)) return;  // another thread sweeps
+  services_.store.submit(store::WriteJob{
+      [](store::WriteTx& tx) {
+        sqlite::Savepoint sp(tx.db());
+        auto st = tx.db().prepare(kDeleteExpiredIdempotency);
+        if (st && st->bind(1, tx.now_ms()).bind(2, limits::kIdempotencySweepRowsMax).exec()) {
+          (void)sp.release();
+        }
+      },
+      [](bool) {}});
+}
+
 void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keyed> keyed,
                            std::function<void(Outcome)> done) {
+  maybe_sweep();
   std::string slot;
   if (keyed) {
     slot = keyed->principal + "\n" + keyed->key;

@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -56,11 +57,14 @@ class Dispatcher {
   void run_write(const Invocation& inv, WriteFn fn, std::optional<Keyed> keyed,
                  std::function<void(Outcome)> done);
   bool claim(const std::string& slot);
+  // Queues a deletion of expired idempotency rows at most once per sweep interval.
+  void maybe_sweep();
   void release(const std::string& slot);
 
   Services& services_;
   std::mutex inflight_mu_;
   std::unordered_set<std::string> inflight_;  // "principal\nkey" of commands running
+  std::atomic<std::int64_t> last_sweep_ms_{0};
 };
 
 }  // namespace centli::actions

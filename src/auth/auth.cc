@@ -4,6 +4,7 @@
 
 #include "store/store.h"
 #include "util/ids.h"
+#include "util/limits.h"
 
 namespace centli::auth {
 namespace {
@@ -24,7 +25,6 @@ constexpr const char* kInsertCredential =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr const char* kSelectCredential =
     "SELECT kind, subject, delegate, scopes FROM credentials WHERE token_hash = ?1 AND revoked = 0";
-constexpr std::size_t kTokenCacheMax = 100'000;  // tokens verified since start; bounded memory
 constexpr std::string_view kTokenPrefix = "cnt_";
 
 }  // namespace
@@ -106,7 +106,7 @@ std::optional<Principal> TokenStore::verify(std::string_view token) {
     start = end + 1;
   }
   std::unique_lock lock(mu_);
-  if (cache_.size() < kTokenCacheMax) cache_.emplace(hash, p);
+  if (cache_.size() < limits::kTokenCacheMax) cache_.emplace(hash, p);
   return p;
 }
 

@@ -68,6 +68,14 @@ inline constexpr std::size_t kIdempotencyKeyMax = 255;
 // Keys live at least 24 h (DESIGN.md); they are swept after this retention.
 inline constexpr std::int64_t kIdempotencyRetentionMs = 24LL * 3600 * 1000;
 
+// Expired keys are deleted in chunks so one sweep never holds the writer for long.
+inline constexpr std::int64_t kIdempotencySweepRowsMax = 1000;
+inline constexpr std::int64_t kIdempotencySweepIntervalMs = 60'000;
+
+// --- auth ---
+// Verified tokens cached in memory; beyond this, lookups go to the store (bounded memory).
+inline constexpr std::size_t kTokenCacheMax = 100'000;
+
 // --- ids ---
 // Caller-supplied identifiers (account, beneficiary, product ids).
 inline constexpr std::size_t kIdMax = 64;
@@ -80,9 +88,13 @@ inline constexpr std::size_t kAliasCodePointsMax = 40;
 inline constexpr std::size_t kBeneficiaryNameCodePointsMax = 100;
 // Spoken text handed to resolve_alias: at most a full name, 4 UTF-8 bytes per code point.
 inline constexpr std::size_t kSpokenAliasBytesMax = 4 * kBeneficiaryNameCodePointsMax;
-// Beneficiaries per person: resolve_alias scores every one; 500 resolve in about 2 ms
-// (15 ms for the longest spoken text), and no person keeps more payees than that.
-inline constexpr std::size_t kBeneficiariesPerUserMax = 500;
+// Beneficiaries per person (issue 3): resolve_alias and a transfer by alias score every one,
+// at a cost linear in the book (500 measured at 2 ms, 15 ms for the longest spoken text), and
+// a real address book of payees is far smaller.
+inline constexpr std::size_t kBeneficiariesPerUserMax = 200;
+// CLABE text accepted before validation: 18 digits, with room so that a too-long number is
+// refused as an invalid CLABE (with its reason) rather than as an oversize field.
+inline constexpr std::size_t kClabeTextMax = 32;
 // Ranked candidates in an ambiguous answer: a voice assistant reads out a short list.
 inline constexpr std::size_t kAliasCandidatesMax = 5;
 // Nearest suggestions when nothing matched well enough.
@@ -172,5 +184,24 @@ inline constexpr std::size_t kBenefitOptionsMax =
 static_assert(kBenefitOptionsMax <= 200, "an assistant must be able to read every option");
 
 // --- agents ---
+// Bedrock sends at most a handful of parameters per call; 64 covers any action's fields with
+// room to spare while bounding the work one event can cause.
+inline constexpr std::size_t kAgentParametersMax = 64;
+// Items of one coerced array value ("[a, b]" or a JSON array): a model never lists more.
+inline constexpr std::size_t kAgentArrayItemsMax = 100;
+// Bedrock refuses Lambda answers over 25 KB; a larger answer is refused with advice to ask
+// for a smaller page instead of being cut, so the model never reads half a JSON document.
+inline constexpr std::size_t kBedrockResponseBodyBytesMax = 25 * 1000;
+// Tool and operation names: Bedrock and MCP clients accept 64 characters of [A-Za-z0-9_-].
+inline constexpr std::size_t kToolNameMax = 64;
+// Open MCP HTTP sessions; when full, the least recently used one is dropped (its client
+// initializes again, as the Streamable HTTP transport prescribes on 404).
+inline constexpr std::size_t kMcpSessionsMax = 1024;
+// An MCP HTTP session unused this long is forgotten; a conversation pauses for minutes.
+inline constexpr std::int64_t kMcpSessionIdleMs = 60 * 60 * 1000;
+// One MCP stdio line: the same bound as an HTTP body, since it carries the same messages.
+inline constexpr std::size_t kMcpLineBytesMax = kRequestBodyBytesMax;
+// key=value arguments of `centli call`: more than any action has fields.
+inline constexpr std::size_t kCliArgumentsMax = 64;
 
 }  // namespace centli::limits
