@@ -318,7 +318,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> decode_history_cursor(std::
   auto r1 = std::from_chars(raw.data(), raw.data() + colon, ts);
   auto r2 = std::from_chars(raw.data() + colon + 1, raw.data() + raw.size(), seq);
   if (r1.ec != std::errc() || r1.ptr != raw.data() + colon || r2.ec != std::errc() ||
-      r2.ptr != raw.data() + raw.size() || seq <= 0) {
+      r2.ptr != raw.data() + raw.size() || ts < 0 || seq <= 0) {
     return std::nullopt;
   }
   return std::pair{ts, seq};

@@ -1,0 +1,225 @@
+#include "actions/dispatcher.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "util/limits.h"
+
+namespace centli::actions {
+namespace {
+
+constexpr const char* kCreateEffects =
+    "CREATE TABLE IF NOT EXISTS test_effects (id INTEGER PRIMARY KEY, note TEXT NOT NULL)";
+constexpr const char* kInsertEffect = "INSERT INTO test_effects (note) VALUES (?1)";
+constexpr const char* kCountEffects = "SELECT COUNT(*) FROM test_effects";
+constexpr const char* kExpireKeys = "UPDATE idempotency SET expires_ms = ?1";
+constexpr const char* kSelectRetention =
+    "SELECT expires_ms - created_ms FROM idempotency WHERE key = ?1";
+
+// A store in a fresh temporary directory and a tiny command that records one row per effect.
+// The command refuses while `refuse` is set and waits for `gate` when one is installed, so
+// that a test can hold it "in flight" on the writer thread.
+class DispatcherIdempotency : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/centli-dispatcher-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    auto s = store::Store::open({.data_dir = dir_});
+    ASSERT_TRUE(s.has_value()) << s.error();
+    store_ = std::move(*s);
+    ASSERT_TRUE(
+        store_->write_sync([](store::WriteTx& tx) { ASSERT_TRUE(tx.db().exec(kCreateEffects)); }));
+    services_ = std::make_unique<Services>(Services{*store_, {}});
+    dispatcher_ = std::make_unique<Dispatcher>(*services_);
+    action_.name = "test_effect";
+    action_.group = "test";
+    action_.scope = auth::kBankingTransfer;
+    action_.method = "POST";
+    action_.path = "/test";
+    action_.read_only = false;
+    action_.key_required = true;
+    action_.fields = {Field{"note", FieldType::kString, true, "A note.", 64}};
+    action_.prepare = [this](const Call& call) -> std::expected<WriteFn, Error> {
+      return [this, note = std::string(*call.input.str("note"))](
+                 store::WriteTx& tx) -> std::expected<Reply, Error> {
+        if (gate_) gate_entered_.set_value(), gate_->wait();
+        if (refuse_) return std::unexpected(Error{ErrorCode::kInsufficientFunds, "no", "", ""});
+        auto st = tx.db().prepare(kInsertEffect);
+        if (!st || !st->bind(1, note).exec()) {
+          return std::unexpected(Error{ErrorCode::kInternal, "insert", "", ""});
+        }
+        return Reply{201, "{\"note\":\"" + note + "\",\"at\":" + std::to_string(tx.now_ms()) +
+                              ",\"serial\":" + std::to_string(++serial_) + "}"};
+      };
+    };
+  }
+
+  void TearDown() override {
+    dispatcher_.reset();
+    if (store_) store_->close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Outcome call(std::string_view note, std::string key, std::string subject = "user-123") {
+    rapidjson::Document doc;
+    doc.SetObject();
+    doc.AddMember(
+        "note",
+        rapidjson::Value(note.data(), static_cast<unsigned>(note.size()), doc.GetAllocator()),
+        doc.GetAllocator());
+    Invocation inv;
+    inv.action = &action_;
+    inv.principal =
+        auth::Principal{auth::Principal::Kind::kUser, subject, false, auth::kPersonScopesDefault};
+    inv.user_id = subject;
+    inv.input = &doc;
+    inv.idempotency_key = std::move(key);
+    inv.correlation_id = "corr-" + std::to_string(++calls_);
+    return dispatcher_->invoke_sync(inv);
+  }
+
+  std::int64_t effects() {
+    auto r = store_->reader();
+    auto st = r.db().prepare(kCountEffects);
+    EXPECT_TRUE(st && st->step().value_or(false));
+    return st ? st->int64(0) : -1;
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  Action action_;
+  std::atomic<bool> refuse_{false};
+  std::shared_future<void>* gate_ = nullptr;
+  std::promise<void> gate_entered_;
+  int serial_ = 0;
+  int calls_ = 0;
+};
+
+TEST_F(DispatcherIdempotency, ReplaysTheStoredResponseByteIdenticalWithoutASecondEffect) {
+  const Outcome first = call("rent", "key-1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_FALSE(first.replayed);
+  const Outcome again = call("rent", "key-1");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(effects(), 1);
+}
+
+TEST_F(DispatcherIdempotency, RefusesTheSameKeyWithADifferentPayloadWith422) {
+  ASSERT_EQ(call("rent", "key-1").status, 201);
+  const Outcome other = call("groceries", "key-1");
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_NE(other.body.find("\"code\":\"idempotency_key_reused\""), std::string::npos)
+      << other.body;
+  EXPECT_EQ(effects(), 1);
+}
+
+TEST_F(DispatcherIdempotency, RefusesTheSameKeyWith409WhileTheFirstRequestIsInFlight) {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  gate_ = &gate;
+  auto first = std::async(std::launch::async, [&] { return call("rent", "key-1"); });
+  gate_entered_.get_future().wait();  // the first request now runs on the writer
+  const Outcome second = call("rent", "key-1");
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_NE(second.body.find("idempotency_key_in_use"), std::string::npos) << second.body;
+  release.set_value();
+  const Outcome done = first.get();
+  gate_ = nullptr;
+  EXPECT_EQ(done.status, 201);
+  const Outcome after = call("rent", "key-1");
+  EXPECT_EQ(after.body, done.body);
+  EXPECT_EQ(effects(), 1);
+}
+
+TEST_F(DispatcherIdempotency, KeepsARefusalStickyEvenWhenTheRequestWouldNowSucceed) {
+  refuse_ = true;
+  const Outcome first = call("rent", "key-1");
+  ASSERT_EQ(first.status, 422) << first.body;
+  refuse_ = false;
+  const Outcome again = call("rent", "key-1");
+  EXPECT_EQ(again.status, first.status);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(effects(), 0);
+  EXPECT_EQ(call("rent", "key-2").status, 201);  // a new key is a new request
+  EXPECT_EQ(effects(), 1);
+}
+
+TEST_F(DispatcherIdempotency, ScopesKeysPerPrincipal) {
+  const Outcome a = call("rent", "shared-key", "user-123");
+  const Outcome b = call("rent", "shared-key", "user-456");
+  ASSERT_EQ(a.status, 201);
+  ASSERT_EQ(b.status, 201);
+  EXPECT_FALSE(b.replayed);
+  EXPECT_NE(a.body, b.body);
+  EXPECT_EQ(effects(), 2);
+  EXPECT_EQ(call("other", "shared-key", "user-456").status, 422);
+}
+
+TEST_F(DispatcherIdempotency, RetainsKeysFor24HoursAndForgetsThemAfterwards) {
+  ASSERT_EQ(call("rent", "key-1").status, 201);
+  {
+    auto r = store_->reader();
+    auto st = r.db().prepare(kSelectRetention);
+    ASSERT_TRUE(st);
+    st->bind(1, "key-1");
+    ASSERT_TRUE(st->step().value_or(false));
+    EXPECT_EQ(st->int64(0), limits::kIdempotencyRetentionMs);
+  }
+  ASSERT_TRUE(store_->write_sync([](store::WriteTx& tx) {
+    auto st = tx.db().prepare(kExpireKeys);
+    ASSERT_TRUE(st && st->bind(1, tx.now_ms() - 1).exec());
+  }));
+  const Outcome fresh = call("groceries", "key-1");
+  EXPECT_EQ(fresh.status, 201) << fresh.body;
+  EXPECT_FALSE(fresh.replayed);
+  EXPECT_EQ(effects(), 2);
+}
+
+TEST_F(DispatcherIdempotency, RequiresAKeyForCommandsThatMoveMoney) {
+  const Outcome o = call("rent", "");
+  EXPECT_EQ(o.status, 400) << o.body;
+  EXPECT_NE(o.body.find("idempotency_key_required"), std::string::npos) << o.body;
+  EXPECT_EQ(effects(), 0);
+}
+
+TEST_F(DispatcherIdempotency, RefusesKeysThatAreTooLongOrNotVisibleAscii) {
+  EXPECT_EQ(call("rent", std::string(limits::kIdempotencyKeyMax + 1, 'k')).status, 400);
+  EXPECT_EQ(call("rent", "has space").status, 400);
+  EXPECT_EQ(call("rent", std::string(limits::kIdempotencyKeyMax, 'k')).status, 201);
+  EXPECT_EQ(effects(), 1);
+}
+
+TEST_F(DispatcherIdempotency, GivesOneEffectForManyIdenticalRequestsInParallel) {
+  constexpr int kThreads = 16;
+  std::vector<std::future<Outcome>> outs;
+  for (int i = 0; i < kThreads; ++i) {
+    outs.push_back(std::async(std::launch::async, [&] { return call("rent", "key-par"); }));
+  }
+  std::string body;
+  for (auto& f : outs) {
+    const Outcome o = f.get();
+    ASSERT_TRUE(o.status == 201 || o.status == 409) << o.status << " " << o.body;
+    if (o.status == 201) {
+      if (body.empty()) body = o.body;
+      EXPECT_EQ(o.body, body);
+    }
+  }
+  EXPECT_EQ(effects(), 1);
+}
+
+}  // namespace
+}  // namespace centli::actions
