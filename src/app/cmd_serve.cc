@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/events_serve.h"
 #include "app/runtime.h"
 #include "domain/money.h"
 #include "http/router.h"
@@ -23,6 +24,7 @@ struct ServeOptions {
   std::string transfer_limit;
   std::string daily_limit;
   std::string log_level = "info";
+  EventsServeOptions events;
 };
 
 std::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(std::string_view s) {
@@ -87,7 +89,12 @@ int serve(ServeOptions o) {
     return kExitUnavailable;
   }
   Runtime& r = **rt;
+  if (auto bus = start_events(r, o.events); !bus) {
+    std::cerr << "centli: " << bus.error() << "\n";
+    return kExitUsage;
+  }
   http::Router router(r.registry, *r.dispatcher, *r.tokens);
+  add_events_routes(router, r);
   http::Server server({listen->first, listen->second, o.threads},
                       [&router](http::Request&& req, http::Responder respond) {
                         router.handle(std::move(req), std::move(respond));
@@ -108,6 +115,7 @@ int serve(ServeOptions o) {
                               std::to_string(r.store->schema_version()) + "}";
   obs::log(obs::Level::kWarn, "centli serving", {"", "", "", "", details});
   server.run();
+  r.bus->stop();
   r.store->close();
   obs::log(obs::Level::kWarn, "centli stopped cleanly");
   // The signal thread is parked in sigwait unless a signal ended the run.
@@ -132,6 +140,7 @@ void add_serve(CLI::App& app) {
                   "Largest daily outflow to other people per person (default 100000.00)");
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")
       ->envname("CENTLI_LOG_LEVEL");
+  add_events_serve_options(*cmd, o->events);
   cmd->callback([o] { std::exit(serve(*o)); });
 }
 

@@ -8,6 +8,7 @@ namespace centli::app {
 void add_serve(CLI::App& app);
 void add_token(CLI::App& app);
 void add_demo(CLI::App& app);
+void add_events(CLI::App& app);
 
 // Exit codes shared by every subcommand (docs/cli.md).
 inline constexpr int kExitOk = 0;

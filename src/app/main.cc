@@ -6,6 +6,7 @@ int main(int argc, char** argv) {
   centli::app::add_serve(app);
   centli::app::add_token(app);
   centli::app::add_demo(app);
+  centli::app::add_events(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

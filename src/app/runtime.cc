@@ -12,7 +12,9 @@ std::expected<std::unique_ptr<Runtime>, std::string> open_runtime(const RuntimeO
   if (o.demo) {
     if (auto r = store::load_demo(*rt->store); !r) return std::unexpected(r.error());
   }
+  rt->bus = std::make_unique<events::Bus>(*rt->store);
   rt->services = std::make_unique<actions::Services>(actions::Services{*rt->store, o.banking});
+  rt->services->bus = rt->bus.get();
   actions::register_all(rt->registry);
   rt->dispatcher = std::make_unique<actions::Dispatcher>(*rt->services);
   rt->tokens = std::make_unique<auth::TokenStore>(*rt->store);

@@ -11,6 +11,7 @@
 #include "actions/registry.h"
 #include "actions/services.h"
 #include "auth/auth.h"
+#include "events/bus.h"
 #include "store/store.h"
 
 namespace centli::app {
@@ -23,6 +24,7 @@ struct RuntimeOptions {
 
 struct Runtime {
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<events::Bus> bus;  // constructed here; started by serve
   std::unique_ptr<actions::Services> services;
   actions::Registry registry;
   std::unique_ptr<actions::Dispatcher> dispatcher;

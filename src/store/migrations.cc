@@ -149,8 +149,59 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: event delivery. One row per (event, target) delivery, replays included; dead
+// letters point at their delivery; inbox makes internal consumers exactly-once; replay requests
+// from tools wait for the serving dispatcher. Formats: docs/events.md.
+constexpr const char* kV2Events = R"sql(
+CREATE TABLE deliveries (
+  delivery_id INTEGER PRIMARY KEY,
+  seq         INTEGER NOT NULL,
+  event_id    TEXT    NOT NULL,
+  rule        TEXT    NOT NULL,
+  target      TEXT    NOT NULL,
+  status      TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  first_ms    INTEGER NOT NULL,
+  next_ms     INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  last_error  TEXT    NOT NULL DEFAULT '',
+  replay      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX deliveries_due ON deliveries (target, status, next_ms);
+CREATE INDEX deliveries_by_seq ON deliveries (seq);
+CREATE UNIQUE INDEX deliveries_once ON deliveries (event_id, target) WHERE replay = 0;
+
+CREATE TABLE dead_letters (
+  dead_id     TEXT    PRIMARY KEY,
+  delivery_id INTEGER NOT NULL UNIQUE,
+  event_id    TEXT    NOT NULL,
+  rule        TEXT    NOT NULL,
+  target      TEXT    NOT NULL,
+  attempts    INTEGER NOT NULL,
+  last_error  TEXT    NOT NULL,
+  dead_ms     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE inbox (
+  consumer   TEXT    NOT NULL,
+  event_id   TEXT    NOT NULL,
+  applied_ms INTEGER NOT NULL,
+  PRIMARY KEY (consumer, event_id)
+) WITHOUT ROWID;
+
+CREATE TABLE replay_requests (
+  replay_id  INTEGER PRIMARY KEY,
+  from_ms    INTEGER NOT NULL,
+  to_ms      INTEGER NOT NULL,
+  rule       TEXT    NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  done_ms    INTEGER
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "core banking and the six tables", kV1Core},
+    {2, "event deliveries, dead letters, inbox, replay requests", kV2Events},
     // Later versions append here: never edit a migration that has shipped.
 };
 
