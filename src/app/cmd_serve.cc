@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "agents/doors.h"
 #include "app/commands.h"
 #include "app/events_serve.h"
 #include "app/runtime.h"
@@ -94,6 +95,8 @@ int serve(ServeOptions o) {
     return kExitUsage;
   }
   http::Router router(r.registry, *r.dispatcher, *r.tokens);
+  agents::AgentDoors agent_doors(r.registry, *r.dispatcher);
+  agent_doors.install(router);
   add_events_routes(router, r);
   http::Server server({listen->first, listen->second, o.threads},
                       [&router](http::Request&& req, http::Responder respond) {

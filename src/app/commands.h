@@ -8,6 +8,9 @@ namespace centli::app {
 void add_serve(CLI::App& app);
 void add_token(CLI::App& app);
 void add_demo(CLI::App& app);
+void add_mcp(CLI::App& app);
+void add_call(CLI::App& app);
+void add_openapi(CLI::App& app);
 void add_events(CLI::App& app);
 
 // Exit codes shared by every subcommand (docs/cli.md).

@@ -6,6 +6,9 @@ int main(int argc, char** argv) {
   centli::app::add_serve(app);
   centli::app::add_token(app);
   centli::app::add_demo(app);
+  centli::app::add_mcp(app);
+  centli::app::add_call(app);
+  centli::app::add_openapi(app);
   centli::app::add_events(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,69 @@
+// The agent front doors on the HTTP server, added to the router as extra routes:
+//   GET  /v1/openapi/{group}.json   OpenAPI document of an action group (no token needed)
+//   POST /v1/agents/bedrock         Bedrock Agents Lambda event -> envelope (delegated token)
+//   POST /v1/agents/agentcore       AgentCore Gateway tool call (X-Centli-Tool)
+//   POST /mcp, DELETE /mcp, GET /mcp  MCP Streamable HTTP (GET answers 405)
+// Owns the MCP HTTP sessions. Thread-safe; must outlive the server that calls the router.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "actions/dispatcher.h"
+#include "actions/registry.h"
+#include "agents/mcp.h"
+#include "http/router.h"
+
+namespace centli::agents {
+
+// MCP HTTP sessions: id -> who opened it and the negotiated version. At most
+// limits::kMcpSessionsMax; the least recently used is dropped when full, idle ones expire.
+class McpSessions {
+ public:
+  struct Session {
+    std::string owner;  // principal key + "|" + user id: only its opener may use it
+    std::string user_id;
+    std::string protocol_version;
+    std::int64_t used_ms = 0;
+  };
+  std::string open(Session session);
+  // The session when it exists, is not expired and belongs to `owner`; refreshes its use.
+  std::optional<Session> use(const std::string& id, const std::string& owner);
+  bool close(const std::string& id, const std::string& owner);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, Session> sessions_;
+};
+
+class AgentDoors {
+ public:
+  AgentDoors(actions::Registry& registry, actions::Dispatcher& dispatcher)
+      : registry_(registry), dispatcher_(dispatcher), mcp_(registry, dispatcher) {}
+  // Requires: called once, before the server starts; `router` outlives nothing of this.
+  void install(http::Router& router);
+
+ private:
+  void openapi(http::Request&& req, std::string correlation, http::Responder respond);
+  void bedrock(http::Router& router, http::Request&& req, std::string correlation,
+               http::Responder respond);
+  void agentcore(http::Router& router, http::Request&& req, std::string correlation,
+                 http::Responder respond);
+  void mcp_post(http::Router& router, http::Request&& req, std::string correlation,
+                http::Responder respond);
+  void mcp_delete(http::Router& router, http::Request&& req, std::string correlation,
+                  http::Responder respond);
+
+  actions::Registry& registry_;
+  actions::Dispatcher& dispatcher_;
+  McpServer mcp_;
+  McpSessions sessions_;
+};
+
+// True when an Origin header is absent or names a loopback host (localhost, 127.0.0.1, [::1]);
+// any other origin is refused so a web page cannot drive a local MCP server.
+bool origin_allowed(std::string_view origin);
+
+}  // namespace centli::agents

@@ -1,0 +1,231 @@
+#include "agents/mcp.h"
+
+#include "agents/tools.h"
+#include "util/ids.h"
+#include "util/json.h"
+
+namespace centli::agents {
+namespace {
+
+constexpr std::string_view kVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
+// Versions from this one on have tool titles, outputSchema and structuredContent.
+constexpr std::string_view kStructuredSince = "2025-06-18";
+
+constexpr int kParseError = -32700;
+constexpr int kInvalidRequest = -32600;
+constexpr int kMethodNotFound = -32601;
+constexpr int kInvalidParams = -32602;
+
+std::string error_text(const std::string& id_json, int code, std::string_view message) {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "jsonrpc", "2.0");
+  json::key(w, "id");
+  w.RawValue(id_json.data(), id_json.size(), rapidjson::kObjectType);
+  json::key(w, "error");
+  w.StartObject();
+  json::kv_int(w, "code", code);
+  json::kv(w, "message", message);
+  w.EndObject();
+  w.EndObject();
+  return std::string(json::view(b));
+}
+
+std::string result_text(const std::string& id_json, std::string_view result_json) {
+  return R"({"jsonrpc":"2.0","id":)" + id_json + R"(,"result":)" + std::string(result_json) + "}";
+}
+
+// JSON Schema for MCP clients: OpenAPI's "nullable": true becomes a type list.
+void to_json_schema(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
+  if (v.IsArray()) {
+    for (auto& e : v.GetArray()) to_json_schema(e, alloc);
+    return;
+  }
+  if (!v.IsObject()) return;
+  const auto* nullable = json::member(v, "nullable");
+  if (nullable != nullptr && nullable->IsBool()) {
+    const bool yes = nullable->GetBool();
+    v.RemoveMember("nullable");
+    auto type = v.FindMember("type");
+    if (yes && type != v.MemberEnd() && type->value.IsString()) {
+      rapidjson::Value list(rapidjson::kArrayType);
+      list.PushBack(rapidjson::Value(type->value, alloc), alloc).PushBack("null", alloc);
+      type->value = list;
+    }
+  }
+  for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) to_json_schema(m->value, alloc);
+}
+
+void write_tool(json::Writer& w, const actions::Action& a, bool structured) {
+  w.StartObject();
+  json::kv(w, "name", a.name);
+  if (structured) json::kv(w, "title", a.title);
+  json::kv(w, "description", a.description);
+  rapidjson::Document input;
+  input.Parse(tool_input_schema(a).c_str());
+  json::key(w, "inputSchema");
+  json::write_value(w, input);
+  if (structured && !a.output_schema.empty()) {
+    rapidjson::Document output;
+    output.Parse(a.output_schema.c_str());
+    if (!output.HasParseError() && output.IsObject()) {
+      to_json_schema(output, output.GetAllocator());
+      json::key(w, "outputSchema");
+      json::write_value(w, output);
+    }
+  }
+  json::key(w, "annotations");
+  w.StartObject();
+  json::kv(w, "title", a.title);
+  json::kv_bool(w, "readOnlyHint", a.read_only);
+  json::kv_bool(w, "destructiveHint", a.destructive);
+  json::kv_bool(w, "idempotentHint", a.idempotent);
+  json::kv_bool(w, "openWorldHint", false);
+  w.EndObject();
+  w.EndObject();
+}
+
+std::string call_result(const actions::Outcome& out, bool structured) {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::key(w, "content");
+  w.StartArray();
+  w.StartObject();
+  json::kv(w, "type", "text");
+  json::kv(w, "text", out.body);
+  w.EndObject();
+  w.EndArray();
+  if (structured && !out.is_error) {
+    rapidjson::Document d;
+    d.Parse(out.body.c_str());
+    if (!d.HasParseError() && d.IsObject()) {
+      json::key(w, "structuredContent");
+      json::write_value(w, d);
+    }
+  }
+  json::kv_bool(w, "isError", out.is_error);
+  w.EndObject();
+  return std::string(json::view(b));
+}
+
+}  // namespace
+
+bool mcp_version_supported(std::string_view version) {
+  for (auto v : kVersions)
+    if (v == version) return true;
+  return false;
+}
+
+std::string_view mcp_negotiate_version(std::string_view requested) {
+  return mcp_version_supported(requested) ? requested : kMcpVersionLatest;
+}
+
+McpMessageInfo mcp_inspect(std::string_view message) {
+  McpMessageInfo info;
+  rapidjson::Document d;
+  d.Parse(message.data(), message.size());
+  if (d.HasParseError() || !d.IsObject()) return info;
+  info.valid = true;
+  info.method = std::string(json::get_string(d, "method").value_or(""));
+  info.is_request = !info.method.empty() && d.HasMember("id");
+  if (const auto* params = json::member(d, "params"); params != nullptr && params->IsObject()) {
+    info.requested_version = std::string(json::get_string(*params, "protocolVersion").value_or(""));
+  }
+  return info;
+}
+
+std::string McpServer::initialize_result(std::string_view requested) const {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "protocolVersion", mcp_negotiate_version(requested));
+  json::key(w, "capabilities");
+  w.StartObject();
+  json::key(w, "tools");
+  w.StartObject();
+  json::kv_bool(w, "listChanged", false);
+  w.EndObject();
+  w.EndObject();
+  json::key(w, "serverInfo");
+  w.StartObject();
+  json::kv(w, "name", "centli");
+  json::kv(w, "title", "centli banking");
+  json::kv(w, "version", "1.0.0");
+  w.EndObject();
+  json::kv(w, "instructions",
+           "Banking tools that act for one person, who is fixed by the connection. Every result "
+           "has a summary sentence to read aloud. Send a request_id with money-moving tools.");
+  w.EndObject();
+  return std::string(json::view(b));
+}
+
+std::string McpServer::tools_list(const McpPeer& peer) const {
+  const bool structured = peer.protocol_version >= kStructuredSince;
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::key(w, "tools");
+  w.StartArray();
+  for (const auto& a : registry_.all()) write_tool(w, *a, structured);
+  w.EndArray();
+  w.EndObject();
+  return std::string(json::view(b));
+}
+
+void McpServer::handle(std::string_view message, const McpPeer& peer,
+                       std::function<void(std::string)> done) const {
+  rapidjson::Document d;
+  d.Parse(message.data(), message.size());
+  if (d.HasParseError()) return done(error_text("null", kParseError, "Parse error"));
+  if (!d.IsObject() || !d.HasMember("jsonrpc")) {
+    return done(error_text("null", kInvalidRequest, "Invalid Request: send one JSON-RPC object"));
+  }
+  const auto* id = json::member(d, "id");
+  const auto method = json::get_string(d, "method");
+  if (id == nullptr || !method) return done("");  // a notification or a response
+  const std::string id_json = json::to_string(*id);
+  const auto* params = json::member(d, "params");
+  if (*method == "initialize") {
+    auto requested = params != nullptr && params->IsObject()
+                         ? json::get_string(*params, "protocolVersion")
+                         : std::nullopt;
+    return done(result_text(id_json, initialize_result(requested.value_or(""))));
+  }
+  if (*method == "ping") return done(result_text(id_json, "{}"));
+  if (*method == "tools/list") return done(result_text(id_json, tools_list(peer)));
+  if (*method != "tools/call")
+    return done(error_text(id_json, kMethodNotFound, "Method not found"));
+  auto name =
+      params != nullptr && params->IsObject() ? json::get_string(*params, "name") : std::nullopt;
+  const actions::Action* action = name ? registry_.find(*name) : nullptr;
+  if (action == nullptr) {
+    return done(
+        error_text(id_json, kInvalidParams, "Unknown tool: " + std::string(name.value_or(""))));
+  }
+  // Arguments again with numbers kept as text, so money stays exact.
+  rapidjson::Document text;
+  text.Parse<rapidjson::kParseNumbersAsStringsFlag>(message.data(), message.size());
+  const auto* args = json::member(text["params"], "arguments");
+  static const rapidjson::Value kEmpty(rapidjson::kObjectType);
+  if (args != nullptr && !args->IsObject() && !args->IsNull()) {
+    return done(error_text(id_json, kInvalidParams, "arguments must be an object"));
+  }
+  actions::Invocation inv;
+  inv.action = action;
+  inv.principal = peer.principal;
+  inv.user_id = peer.user_id;
+  inv.input = args != nullptr && args->IsObject() ? args : &kEmpty;
+  inv.correlation_id = util::random_id("cor-");
+  inv.locale = peer.locale;
+  if (is_command(*action) && json::member(*inv.input, "request_id") == nullptr) {
+    inv.idempotency_key = derived_key("mcp-", {peer.session_id, id_json, action->name});
+  }
+  const bool structured = peer.protocol_version >= kStructuredSince;
+  dispatcher_.invoke(inv, [id_json, structured, done = std::move(done)](actions::Outcome out) {
+    done(result_text(id_json, call_result(out, structured)));
+  });
+}
+
+}  // namespace centli::agents
