@@ -19,6 +19,8 @@ constexpr const char* kInsertIdempotency =
     "INSERT OR REPLACE INTO idempotency "
     "(principal, key, action, fingerprint, status, response, created_ms, expires_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr const char* kUpdateIdempotency =
+    "UPDATE idempotency SET status = ?3, response = ?4 WHERE principal = ?1 AND key = ?2";
 
 constexpr const char* kDeleteExpiredIdempotency =
     "DELETE FROM idempotency WHERE (principal, key) IN (SELECT principal, key FROM idempotency "
@@ -195,7 +197,8 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     }
   }
   auto outcome = std::make_shared<Outcome>();
-  auto job_fn = [fn = std::move(fn), keyed, outcome, action = inv.action->name,
+  auto defer = std::make_shared<std::function<void(std::function<void(Reply)>)>>();
+  auto job_fn = [fn = std::move(fn), keyed, outcome, defer, action = inv.action->name,
                  correlation = inv.correlation_id](store::WriteTx& tx) {
     if (keyed) {
       if (auto s = find_stored(tx.db(), keyed->principal, keyed->key, tx.now_ms())) {
@@ -207,6 +210,7 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     auto r = fn(tx);
     if (r && sp.release()) {
       *outcome = Outcome{r->status, std::move(r->body), false, false};
+      *defer = std::move(r->defer);
     } else {
       sp.rollback();
       *outcome = problem(r ? Error{ErrorCode::kInternal, "store failure", "", ""} : r.error(),
@@ -227,7 +231,14 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
       if (!stored) *outcome = problem({ErrorCode::kInternal, "store failure", "", ""}, correlation);
     }
   };
-  auto finish = [this, slot, outcome, done, correlation = inv.correlation_id](bool committed) {
+  auto finish = [this, slot, outcome, defer, keyed, done,
+                 correlation = inv.correlation_id](bool committed) {
+    if (committed && *defer && !outcome->is_error) {
+      return (*defer)([this, slot, keyed, done](Reply final_reply) {
+        finish_deferred(slot, keyed, Outcome{final_reply.status, std::move(final_reply.body),
+                                             false, false}, done);
+      });
+    }
     if (!slot.empty()) release(slot);
     if (!committed) {
       return done(problem({ErrorCode::kUnavailable, "the store could not commit; retry", "", ""},
@@ -240,6 +251,29 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     done(problem({ErrorCode::kUnavailable, "too many requests in flight; retry", "", ""},
                  inv.correlation_id));
   }
+}
+
+void Dispatcher::finish_deferred(const std::string& slot, const std::optional<Keyed>& keyed,
+                                 Outcome final_outcome, std::function<void(Outcome)> done) {
+  if (!keyed) {
+    if (!slot.empty()) release(slot);
+    return done(std::move(final_outcome));
+  }
+  // The final answer replaces the stored one before anyone sees it, so a replay with the same
+  // key is byte-identical to this answer; the key stays in flight until then.
+  auto final_ptr = std::make_shared<Outcome>(std::move(final_outcome));
+  auto run = [keyed = *keyed, final_ptr](store::WriteTx& tx) {
+    auto st = tx.db().prepare(kUpdateIdempotency);
+    if (st) {
+      (void)st->bind(1, keyed.principal).bind(2, keyed.key).bind(3, final_ptr->status)
+          .bind(4, final_ptr->body).exec();
+    }
+  };
+  auto after = [this, slot, final_ptr, done](bool) {
+    release(slot);
+    done(std::move(*final_ptr));
+  };
+  if (!services_.store.submit(store::WriteJob{std::move(run), after})) after(false);
 }
 
 Outcome Dispatcher::invoke_sync(const Invocation& inv) {

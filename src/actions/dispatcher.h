@@ -57,6 +57,10 @@ class Dispatcher {
   void run_write(const Invocation& inv, WriteFn fn, std::optional<Keyed> keyed,
                  std::function<void(Outcome)> done);
   bool claim(const std::string& slot);
+  // Answers a command whose reply was deferred: stores the final outcome as the idempotent
+  // response, then releases the key and calls `done`.
+  void finish_deferred(const std::string& slot, const std::optional<Keyed>& keyed,
+                       Outcome final_outcome, std::function<void(Outcome)> done);
   // Queues a deletion of expired idempotency rows at most once per sweep interval.
   void maybe_sweep();
   void release(const std::string& slot);

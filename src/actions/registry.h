@@ -75,6 +75,11 @@ struct Call {
 struct Reply {
   int status = 200;
   std::string body;
+  // Optional post-commit hook of a command: when set, the dispatcher calls it after the commit
+  // (with the idempotency key still in flight) instead of answering, and answers with the Reply
+  // it is given later, which also replaces the stored idempotent response. It must not block
+  // and must call its argument exactly once, on any thread.
+  std::function<void(std::function<void(Reply)>)> defer = {};
 };
 
 using ReadFn = std::function<std::expected<Reply, Error>(const Call&, store::Reader&)>;

@@ -10,6 +10,9 @@
 namespace centli::events {
 class Bus;
 }
+namespace centli::sagas {
+class PurchaseSaga;
+}
 
 namespace centli::actions {
 
@@ -26,6 +29,8 @@ struct Services {
   // The event bus: modules register internal consumers on it before serving. Set by
   // open_runtime; its dispatcher runs only in `serve`.
   events::Bus* bus = nullptr;
+  // The purchase saga's waiters (serve only); without it a purchase answers PENDING at once.
+  sagas::PurchaseSaga* purchase_saga = nullptr;
 };
 
 }  // namespace centli::actions

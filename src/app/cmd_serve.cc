@@ -8,6 +8,7 @@
 
 #include "agents/doors.h"
 #include "app/commands.h"
+#include "app/market_serve.h"
 #include "app/events_serve.h"
 #include "app/runtime.h"
 #include "domain/money.h"
@@ -25,6 +26,7 @@ struct ServeOptions {
   std::string transfer_limit;
   std::string daily_limit;
   std::string log_level = "info";
+  MarketServeOptions market;
   EventsServeOptions events;
 };
 
@@ -90,6 +92,11 @@ int serve(ServeOptions o) {
     return kExitUnavailable;
   }
   Runtime& r = **rt;
+  auto saga = start_market(r, o.market);
+  if (!saga) {
+    std::cerr << "centli: " << saga.error() << "\n";
+    return kExitUsage;
+  }
   if (auto bus = start_events(r, o.events); !bus) {
     std::cerr << "centli: " << bus.error() << "\n";
     return kExitUsage;
@@ -118,6 +125,7 @@ int serve(ServeOptions o) {
                               std::to_string(r.store->schema_version()) + "}";
   obs::log(obs::Level::kWarn, "centli serving", {"", "", "", "", details});
   server.run();
+  (*saga)->stop();
   r.bus->stop();
   r.store->close();
   obs::log(obs::Level::kWarn, "centli stopped cleanly");
@@ -144,6 +152,7 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--log-level", o->log_level, "debug, info, warn or error")
       ->envname("CENTLI_LOG_LEVEL");
   add_events_serve_options(*cmd, o->events);
+  add_market_serve_options(*cmd, o->market);
   cmd->callback([o] { std::exit(serve(*o)); });
 }
 

@@ -15,4 +15,7 @@ std::expected<bool, std::string> load_demo(Store& store);
 // transaction. Returns an error message on failure.
 using DemoPart = std::expected<void, std::string> (*)(WriteTx& tx);
 
+// Retailers, their settlement accounts and products (store/demo_marketplace.cc).
+std::expected<void, std::string> marketplace_demo(WriteTx& tx);
+
 }  // namespace centli::store

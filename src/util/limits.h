@@ -182,6 +182,35 @@ inline constexpr std::size_t kBenefitOptionsPerAccountMax = 3 + 5 + kPromotionsM
 inline constexpr std::size_t kBenefitOptionsMax =
     kPaymentAccountsMax * kBenefitOptionsPerAccountMax;
 static_assert(kBenefitOptionsMax <= 200, "an assistant must be able to read every option");
+// A purchase's stock hold waits this long for payment before the sweeper voids it: the saga
+// pays within milliseconds, so a minute only expires holds of stalled or crashed sagas.
+inline constexpr std::int64_t kHoldTimeoutMsDefault = 60'000;
+// Bounds of serve --hold-timeout-ms: under 100 ms a busy writer could expire healthy holds;
+// a day keeps a forgotten reservation from locking stock for good.
+inline constexpr std::int64_t kHoldTimeoutMsMin = 100;
+inline constexpr std::int64_t kHoldTimeoutMsMax = 24LL * 3600 * 1000;
+// The purchase action waits this long for the saga before answering PENDING (serve
+// --purchase-wait-ms); agents time out tool calls after tens of seconds, so 30 s is the most.
+inline constexpr std::int64_t kPurchaseWaitMsDefault = 2'000;
+inline constexpr std::int64_t kPurchaseWaitMsMax = 30'000;
+// Purchase answers waiting at once; past this a purchase answers PENDING at once instead of
+// holding memory and a request slot.
+inline constexpr std::size_t kPurchaseWaitersMax = 1'024;
+// How often the saga's thread looks at waiting purchases and due holds: short next to a
+// person's patience, long next to one SQLite read.
+inline constexpr std::int64_t kSagaPollMs = 10;
+// Expired holds voided in one sweeper transaction, so a backlog never holds the writer long.
+inline constexpr std::int64_t kHoldSweepRowsMax = 100;
+// Saga steps shown with a purchase: a saga has at most five steps on either path.
+inline constexpr std::int64_t kSagaStepsShownMax = 16;
+static_assert(kPurchaseWaitMsDefault <= kPurchaseWaitMsMax);
+static_assert(kHoldTimeoutMsMin <= kHoldTimeoutMsDefault);
+// Products one catalog query looks at after the retailer and category filters: text search
+// and relevance run in memory, so this bounds the work of one request; catalogs past it need
+// a full-text index first.
+inline constexpr std::int64_t kCatalogScanMax = 5'000;
+// Text of a catalog search: a spoken or typed product name, not a document.
+inline constexpr std::size_t kCatalogQueryMax = 100;
 
 // --- agents ---
 // Bedrock sends at most a handful of parameters per call; 64 covers any action's fields with
