@@ -1,0 +1,427 @@
+"""Agent front doors: OpenAPI documents, Bedrock Agents events (both variants) for every action
+the server publishes, AgentCore Gateway, MCP over Streamable HTTP and stdio, and `centli call`."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from harness import BIN, ServerTestCase, run_cli, money
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Sample values for required inputs by name; actions added later reuse these or get refused
+# with a well-formed envelope, which is what the envelope checks need.
+SAMPLES = {"account_id": "acc-456", "from_account": "acc-456", "to_account": "acc-457",
+           "amount": "1.00", "limit": "2"}
+
+
+def groups():
+    p = run_cli("openapi", check=False)
+    m = re.search(r"one of: ([^)]*)\)", p.stderr)
+    assert m, p.stderr
+    return [g.strip() for g in m.group(1).split(",")]
+
+
+def documents():
+    return {g: json.loads(run_cli("openapi", "--group", g).stdout) for g in groups()}
+
+
+def operations(doc):
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            yield path, method, op
+
+
+def walk(node):
+    yield node
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+
+def api_event(group, path, method, params=(), body=(), user="user-123", **extra):
+    e = {"messageVersion": "1.0",
+         "agent": {"name": "centli-agent", "id": "AGENT1", "alias": "TSTALIAS", "version": "1"},
+         "inputText": "revisa mi saldo", "sessionId": "sess-1", "actionGroup": group,
+         "apiPath": path, "httpMethod": method.upper(),
+         "parameters": [{"name": n, "type": t, "value": v} for n, t, v in params],
+         "sessionAttributes": {"user_id": user} if user else {},
+         "promptSessionAttributes": {"turn": "1"}}
+    if body:
+        e["requestBody"] = {"content": {"application/json": {
+            "properties": [{"name": n, "type": t, "value": v} for n, t, v in body]}}}
+    e.update(extra)
+    return e
+
+
+def function_event(group, function, params=(), user="user-123", **extra):
+    e = {"messageVersion": "1.0",
+         "agent": {"name": "centli-agent", "id": "AGENT1", "alias": "TSTALIAS", "version": "1"},
+         "inputText": "transfiere cien pesos", "sessionId": "sess-2", "actionGroup": group,
+         "function": function,
+         "parameters": [{"name": n, "type": t, "value": v} for n, t, v in params],
+         "sessionAttributes": {"user_id": user, "channel": "voice"} if user else {},
+         "promptSessionAttributes": {"turn": "2"}}
+    e.update(extra)
+    return e
+
+
+class OpenApiDocuments(unittest.TestCase):
+    def test_every_group_document_meets_the_bedrock_constraints(self):
+        docs = documents()
+        self.assertIn("core-banking", docs)
+        for group, doc in docs.items():
+            with self.subTest(group=group):
+                self.assertEqual(doc["openapi"], "3.0.0")
+                ops = list(operations(doc))
+                self.assertTrue(1 <= len(ops) <= 11)
+                for path, method, op in ops:
+                    self.assertRegex(op["operationId"], NAME_RE)
+                    self.assertTrue(op.get("description"), op["operationId"])
+                    if method == "get":
+                        self.assertNotIn("requestBody", op)
+                    for p in op.get("parameters", []):
+                        self.assertTrue(p.get("description"), (op["operationId"], p["name"]))
+                    if "requestBody" in op:
+                        self.assertEqual(list(op["requestBody"]["content"]), ["application/json"])
+                        props = op["requestBody"]["content"]["application/json"]["schema"]["properties"]
+                        for name, schema in props.items():
+                            self.assertTrue(schema.get("description"), name)
+                    for r in op["responses"].values():
+                        self.assertEqual(list(r.get("content", {"application/json": 0})),
+                                         ["application/json"])
+                for node in walk(doc):
+                    if isinstance(node, dict):
+                        for banned in ("enum", "oneOf", "anyOf", "allOf"):
+                            self.assertNotIn(banned, node, group)
+
+    def test_unknown_group_exits_with_usage_code(self):
+        self.assertEqual(run_cli("openapi", "--group", "nope", check=False).returncode, 2)
+
+
+class AgentDoors(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bedrock = cls.server.token(service="bedrock", delegate=True)
+        cls.reader = cls.server.token(service="reporting", scopes=["banking:read"], delegate=True)
+        cls.docs = documents()
+
+    def call_bedrock(self, event, token=None):
+        r = self.post("/v1/agents/bedrock", event, token=token or self.bedrock)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    def assertApiEnvelope(self, env, event):
+        self.assertEqual(env["messageVersion"], "1.0")
+        resp = env["response"]
+        for k in ("actionGroup", "apiPath", "httpMethod"):
+            self.assertEqual(resp[k], event[k])
+        self.assertIsInstance(resp["httpStatusCode"], int)
+        body = json.loads(resp["responseBody"]["application/json"]["body"])
+        self.assertEqual(env["sessionAttributes"], event["sessionAttributes"])
+        self.assertEqual(env["promptSessionAttributes"], event["promptSessionAttributes"])
+        return resp["httpStatusCode"], body
+
+    def assertFunctionEnvelope(self, env, event):
+        self.assertEqual(env["messageVersion"], "1.0")
+        resp = env["response"]
+        self.assertEqual(resp["actionGroup"], event["actionGroup"])
+        self.assertEqual(resp["function"], event["function"])
+        fr = resp["functionResponse"]
+        self.assertIn(fr.get("responseState", "OK"), ("OK", "FAILURE", "REPROMPT"))
+        self.assertIsInstance(fr["responseBody"]["TEXT"]["body"], str)
+        self.assertEqual(env["sessionAttributes"], event["sessionAttributes"])
+        self.assertEqual(env["promptSessionAttributes"], event["promptSessionAttributes"])
+        return fr.get("responseState"), fr["responseBody"]["TEXT"]["body"]
+
+    def sample_params(self, op, path):
+        params = [(p["name"], p["schema"].get("type", "string"), SAMPLES.get(p["name"], "x"))
+                  for p in op.get("parameters", []) if p.get("required")]
+        body = []
+        if "requestBody" in op:
+            schema = op["requestBody"]["content"]["application/json"]["schema"]
+            for name in schema.get("required", []):
+                body.append((name, schema["properties"][name].get("type", "string"),
+                             SAMPLES.get(name, "x")))
+        return params, body
+
+    def test_every_action_answers_an_api_event_with_a_valid_envelope(self):
+        for group, doc in self.docs.items():
+            for path, method, op in operations(doc):
+                with self.subTest(op=op["operationId"]):
+                    params, body = self.sample_params(op, path)
+                    event = api_event(group, path, method, params, body)
+                    status, payload = self.assertApiEnvelope(self.call_bedrock(event), event)
+                    if status < 400:
+                        self.assertIn("summary", payload)
+                    else:
+                        self.assertIn("code", payload)
+
+    def test_every_action_answers_a_function_event_with_a_valid_envelope(self):
+        for group, doc in self.docs.items():
+            for path, method, op in operations(doc):
+                with self.subTest(op=op["operationId"]):
+                    params, body = self.sample_params(op, path)
+                    event = function_event(group, op["operationId"], params + body)
+                    state, text = self.assertFunctionEnvelope(self.call_bedrock(event), event)
+                    if state is None:
+                        answer = json.loads(text)
+                        self.assertTrue("summary" in answer or "code" in answer, answer)
+
+    def test_balance_through_the_api_variant_names_the_last_four_digits(self):
+        event = api_event("core-banking", "/v1/core-banking/balance", "get",
+                          [("account_id", "string", "acc-456")])
+        status, body = self.assertApiEnvelope(self.call_bedrock(event), event)
+        self.assertEqual(status, 200)
+        self.assertIn("0456", body["summary"])
+
+    def test_transfer_through_the_api_variant_with_a_request_body(self):
+        event = api_event("core-banking", "/v1/core-banking/transfer", "post", body=[
+            ("from_account", "string", "acc-456"), ("to_account", "string", "acc-457"),
+            ("amount", "number", "$1,000.50")], inputText="pasa mil pesos a ahorro")
+        status, body = self.assertApiEnvelope(self.call_bedrock(event), event)
+        self.assertIn(status, (200, 201), body)
+        self.assertEqual(body["amount"], "1000.50")
+
+    def test_a_retried_turn_does_not_pay_twice_but_a_new_utterance_does(self):
+        params = [("from_account", "string", "acc-456"), ("to_account", "string", "acc-457"),
+                  ("amount", "number", "3.00")]
+        e1 = function_event("core-banking", "transfer", params, inputText="manda tres pesos",
+                            sessionId="sess-retry")
+        first = json.loads(self.assertFunctionEnvelope(self.call_bedrock(e1), e1)[1])
+        again = json.loads(self.assertFunctionEnvelope(self.call_bedrock(e1), e1)[1])
+        self.assertEqual(first["transfer_id"], again["transfer_id"])
+        e2 = dict(e1, inputText="otra vez manda tres pesos")
+        other = json.loads(self.assertFunctionEnvelope(self.call_bedrock(e2), e2)[1])
+        self.assertNotEqual(first["transfer_id"], other["transfer_id"])
+
+    def test_request_id_is_the_idempotency_key(self):
+        params = [("from_account", "string", "acc-456"), ("to_account", "string", "acc-457"),
+                  ("amount", "number", "2.00"), ("request_id", "string", "rid-agents-1")]
+        e1 = function_event("core-banking", "transfer", params, inputText="a")
+        e2 = function_event("core-banking", "transfer", params, inputText="b", sessionId="z")
+        t1 = json.loads(self.assertFunctionEnvelope(self.call_bedrock(e1), e1)[1])
+        t2 = json.loads(self.assertFunctionEnvelope(self.call_bedrock(e2), e2)[1])
+        self.assertEqual(t1["transfer_id"], t2["transfer_id"])
+
+    def test_coercion_edge_cases(self):
+        cases = [  # (type, value, accepted)
+            ("integer", "5", True), ("integer", " 5 ", True), ("integer", "5.0", True),
+            ("integer", "+3", True), ("integer", "5.5", False), ("integer", "cinco", False),
+            ("integer", "", False), ("integer", "1e3", False),
+        ]
+        for typ, value, ok in cases:
+            with self.subTest(value=value):
+                e = function_event("core-banking", "get_transactions", [("limit", typ, value)])
+                state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+                self.assertEqual(state is None, ok, text)
+        for value, ok in [("1,500.00", True), ("$20", True), ("20.", False), ("abc", False),
+                          ("12.345", False)]:
+            with self.subTest(amount=value):
+                e = function_event("core-banking", "transfer", [
+                    ("from_account", "string", "acc-456"), ("to_account", "string", "acc-457"),
+                    ("amount", "number", value)], inputText="coercion " + value)
+                state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+                self.assertEqual(state is None, ok, text)
+
+    def test_array_values_are_coerced_and_unknown_ones_reprompt_naming_the_field(self):
+        for value in ('["a","b"]', "[a, b]"):
+            e = function_event("core-banking", "get_balance", [("tags", "array", value)])
+            state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+            self.assertEqual(state, "REPROMPT")
+            self.assertIn("tags", text)
+
+    def test_invalid_input_gives_reprompt_with_an_actionable_message(self):
+        e = function_event("core-banking", "transfer", [("from_account", "string", "acc-456")])
+        state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertEqual(state, "REPROMPT")
+        self.assertIn("transfer", text)
+
+    def test_a_business_refusal_is_a_normal_answer_with_the_problem(self):
+        e = function_event("core-banking", "transfer", [
+            ("from_account", "string", "acc-456"), ("to_account", "string", "acc-457"),
+            ("amount", "number", "99999999.00")])
+        state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertIsNone(state)
+        self.assertIn("code", json.loads(text))
+
+    def test_the_person_comes_from_session_attributes_only(self):
+        e = function_event("core-banking", "get_balance", [("user_id", "string", "user-456")])
+        state, _ = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertEqual(state, "REPROMPT")
+        e = function_event("core-banking", "get_balance", user=None)
+        state, _ = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertEqual(state, "FAILURE")
+        e = function_event("core-banking", "get_balance", user="user-456")
+        state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertIsNone(state)
+        self.assertIn("0789", text)
+
+    def test_bedrock_needs_a_delegated_service_token(self):
+        e = function_event("core-banking", "get_balance")
+        state, _ = self.assertFunctionEnvelope(self.call_bedrock(e, token=self.t123), e)
+        self.assertEqual(state, "FAILURE")
+        state, _ = self.assertFunctionEnvelope(self.call_bedrock(e, token=self.reader), e)
+        self.assertIsNone(state)
+        move = function_event("core-banking", "transfer", [
+            ("from_account", "string", "acc-456"), ("to_account", "string", "acc-457"),
+            ("amount", "number", "1.00")])
+        state, _ = self.assertFunctionEnvelope(self.call_bedrock(move, token=self.reader), move)
+        self.assertEqual(state, "FAILURE")
+        self.assertProblem(self.post("/v1/agents/bedrock", e), 401, "unauthorized")
+
+    def test_an_event_that_is_not_bedrock_is_refused(self):
+        self.assertProblem(self.post("/v1/agents/bedrock", {"hello": 1}, token=self.bedrock),
+                           400, "invalid_request")
+
+    def test_unknown_api_path_answers_404_in_the_envelope(self):
+        e = api_event("core-banking", "/v1/nope", "get")
+        status, body = self.assertApiEnvelope(self.call_bedrock(e), e)
+        self.assertEqual(status, 404)
+
+    def test_openapi_route_serves_every_group(self):
+        for group, doc in self.docs.items():
+            r = self.get(f"/v1/openapi/{group}.json")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json(), doc)
+        self.assertEqual(self.get("/v1/openapi/nope.json").status, 404)
+
+    def test_agentcore_strips_the_target_and_answers_plain_json(self):
+        r = self.post("/v1/agents/agentcore", {}, token=self.bedrock,
+                      headers={"X-Centli-Tool": "centli___get_balance", "X-Centli-User": "user-123"})
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("accounts", r.json())
+        r = self.post("/v1/agents/agentcore", {}, token=self.t456,
+                      headers={"X-Centli-Tool": "get_balance"})
+        self.assertIn("0789", r.json()["summary"])
+        r = self.post("/v1/agents/agentcore", {}, token=self.bedrock,
+                      headers={"X-Centli-Tool": "t___nope", "X-Centli-User": "user-123"})
+        self.assertEqual(r.status, 404)
+
+    def mcp(self, body, session=None, token=None, headers=None):
+        h = {"Accept": "application/json, text/event-stream"}
+        if session:
+            h["Mcp-Session-Id"] = session
+            h["MCP-Protocol-Version"] = "2025-06-18"
+        h.update(headers or {})
+        return self.post("/mcp", body, token=token or self.t123, headers=h)
+
+    def test_mcp_http_lifecycle_sessions_and_errors(self):
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"}}}
+        r = self.mcp(init)
+        self.assertEqual(r.status, 200, r)
+        sid = r.headers["mcp-session-id"]
+        self.assertEqual(r.json()["result"]["protocolVersion"], "2025-06-18")
+        self.assertEqual(self.mcp({"jsonrpc": "2.0", "method": "notifications/initialized"},
+                                  session=sid).status, 202)
+        self.assertEqual(self.mcp({"jsonrpc": "2.0", "id": 2, "method": "ping"}).status, 400)
+        self.assertEqual(self.mcp({"jsonrpc": "2.0", "id": 2, "method": "ping"},
+                                  session="mcp-unknown").status, 404)
+        self.assertEqual(self.mcp({"jsonrpc": "2.0", "id": 2, "method": "ping"}, session=sid,
+                                  token=self.t456).status, 404)
+        self.assertEqual(self.mcp({"jsonrpc": "2.0", "id": 2, "method": "ping"}, session=sid)
+                         .json()["result"], {})
+        r = self.mcp({"jsonrpc": "2.0", "id": 3, "method": "ping"}, session=sid,
+                     headers={"MCP-Protocol-Version": "1999-01-01"})
+        self.assertEqual(r.status, 400)
+        r = self.mcp(init, headers={"Origin": "https://evil.example"})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.mcp(init, headers={"Origin": "http://localhost:3000"}).status, 200)
+        self.assertEqual(self.get("/mcp", token=self.t123).status, 405)
+        tools = self.mcp({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}, session=sid).json()
+        names = {t["name"] for t in tools["result"]["tools"]}
+        for doc in self.docs.values():
+            for _, _, op in operations(doc):
+                self.assertIn(op["operationId"], names)
+        for t in tools["result"]["tools"]:
+            for k in ("title", "description", "inputSchema", "outputSchema", "annotations"):
+                self.assertIn(k, t)
+            for k in ("readOnlyHint", "destructiveHint", "idempotentHint"):
+                self.assertIn(k, t["annotations"])
+        r = self.mcp({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                      "params": {"name": "get_balance", "arguments": {}}}, session=sid).json()
+        self.assertFalse(r["result"]["isError"])
+        self.assertEqual(json.loads(r["result"]["content"][0]["text"]),
+                         r["result"]["structuredContent"])
+        r = self.mcp({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                      "params": {"name": "nope", "arguments": {}}}, session=sid).json()
+        self.assertEqual(r["error"]["code"], -32602)
+        r = self.mcp({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "transfer", "arguments": {"from_account": "acc-456", "to_account": "acc-457",
+                                              "amount": 99999999.00}}}, session=sid).json()
+        self.assertTrue(r["result"]["isError"])
+        move = {"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {
+            "name": "transfer", "arguments": {"from_account": "acc-456", "to_account": "acc-457",
+                                              "amount": "4.00"}}}
+        a = self.mcp(move, session=sid).json()["result"]["structuredContent"]
+        b = self.mcp(move, session=sid).json()["result"]["structuredContent"]
+        self.assertEqual(a["transfer_id"], b["transfer_id"])
+
+
+class CommandLine(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.data = tempfile.mkdtemp(prefix="centli-cli-")
+        run_cli("demo", "load", "--data", cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.data, ignore_errors=True)
+
+    def call(self, *args):
+        return run_cli("call", *args, "--data", self.data, check=False)
+
+    def test_every_read_action_runs_with_exit_code_zero(self):
+        for doc in documents().values():
+            for _, method, op in operations(doc):
+                if method != "get" or any(p.get("required") for p in op.get("parameters", [])):
+                    continue
+                with self.subTest(op=op["operationId"]):
+                    p = self.call(op["operationId"], "--user", "user-123", "--json")
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                    self.assertIn("summary", json.loads(p.stdout))
+
+    def test_exit_codes(self):
+        ok = self.call("transfer", "--user", "user-123", "from_account=acc-456",
+                       "to_account=acc-457", "amount=5.00")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn("0457", ok.stdout)
+        refused = self.call("transfer", "--user", "user-123", "from_account=acc-456",
+                            "to_account=acc-457", "amount=99999999.00")
+        self.assertEqual(refused.returncode, 1, refused.stderr)
+        self.assertEqual(self.call("transfer", "--user", "user-123", "amount=x").returncode, 2)
+        self.assertEqual(self.call("nope", "--user", "user-123").returncode, 2)
+        self.assertEqual(self.call("get_balance").returncode, 2)
+        self.assertEqual(run_cli("call", "get_balance", "--user", "u", "--url",
+                                 "http://127.0.0.1:1", "--token", "x", check=False).returncode, 3)
+
+    def test_mcp_stdio_answers_one_line_per_message_and_exits_when_stdin_closes(self):
+        lines = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": "2025-03-26", "capabilities": {},
+                             "clientInfo": {"name": "t", "version": "1"}}},
+                 {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                 {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                 {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                  "params": {"name": "get_balance", "arguments": {}}}]
+        p = subprocess.run([BIN, "mcp", "--data", self.data, "--user", "user-123"],
+                           input="\n".join(json.dumps(m) for m in lines) + "\n",
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual([m["id"] for m in out], [1, 2, 3])
+        self.assertEqual(out[0]["result"]["protocolVersion"], "2025-03-26")
+        self.assertNotIn("outputSchema", out[1]["result"]["tools"][0])
+        self.assertFalse(out[2]["result"]["isError"])
+
+
+if __name__ == "__main__":
+    unittest.main()
