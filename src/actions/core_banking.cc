@@ -1,14 +1,18 @@
-// core-banking: get_balance, transfer, get_transactions.
+// core-banking: get_balance, transfer (to an account, a beneficiary or an exact alias),
+// get_transactions.
 #include <algorithm>
 #include <charconv>
 
 #include "actions/common.h"
+#include "actions/crm.h"
 #include "actions/groups.h"
 #include "actions/services.h"
+#include "domain/clabe.h"
 #include "domain/ledger.h"
 #include "domain/money.h"
 #include "events/outbox.h"
 #include "obs/log.h"
+#include "store/beneficiary_store.h"
 #include "store/ledger_store.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -85,9 +89,13 @@ std::expected<Reply, Error> get_balance(const Call& call, store::Reader& reader)
 
 // ---------------------------------------------------------------- transfer
 
+// How the request names the target: exactly one of to_account, to_beneficiary_id, to_alias.
+enum class TargetBy { kAccount, kBeneficiary, kAlias };
+
 struct TransferRequest {
   std::string from_account;
-  std::string to_account;
+  TargetBy target_by = TargetBy::kAccount;
+  std::string target;  // the value of the field that names the target
   std::int64_t amount_minor = 0;
   std::string currency;
   std::string description;
@@ -96,8 +104,53 @@ struct TransferRequest {
   std::string locale;
 };
 
-std::string transfer_event_data(const TransferRequest& r, const AccountState& target,
-                                std::string_view transfer_id) {
+constexpr std::string_view kTargetFields[] = {"to_account", "to_beneficiary_id", "to_alias"};
+
+std::string_view target_field(TargetBy by) { return kTargetFields[static_cast<int>(by)]; }
+
+// Where the money goes: the account credited, and the beneficiary when one was named. A CLABE
+// beneficiary is at another bank: the bank's clearing account is credited (external transfer).
+struct Destination {
+  std::string account_id;
+  ledger::TargetKind kind = ledger::TargetKind::kCustomerAccount;
+  std::optional<store::Beneficiary> beneficiary;
+};
+
+// Runs inside the transfer's transaction, so the beneficiary paid is the one that exists now.
+std::expected<Destination, Error> resolve_destination(const TransferRequest& r,
+                                                      const BankingConfig& cfg, sqlite::Db& db) {
+  if (r.target_by == TargetBy::kAccount) return Destination{r.target, {}, std::nullopt};
+  std::optional<store::Beneficiary> b;
+  if (r.target_by == TargetBy::kBeneficiary) {
+    auto found = store::load_beneficiary(db, r.user_id, r.target);
+    if (!found) return std::unexpected(store_error(found.error()));
+    if (!*found) {
+      return std::unexpected(Error{ErrorCode::kBeneficiaryNotFound, "the beneficiary was not found",
+                                   "to_beneficiary_id", ""});
+    }
+    b = std::move(*found);
+  } else {
+    auto found = exact_alias_beneficiary(db, r.user_id, r.target, r.locale, "to_alias");
+    if (!found) return std::unexpected(found.error());
+    b = std::move(*found);
+  }
+  if (b->clabe) return Destination{cfg.clearing_account_id, ledger::TargetKind::kExternal, b};
+  return Destination{*b->account_id, ledger::TargetKind::kCustomerAccount, b};
+}
+
+bool is_external(const Destination& d) { return d.kind == ledger::TargetKind::kExternal; }
+
+void write_external(json::Writer& w, const store::Beneficiary& b) {
+  w.StartObject();
+  json::kv(w, "bank_code", b.bank_code);
+  json::kv(w, "bank_name", b.bank_name);
+  json::kv(w, "clabe", clabe::mask(*b.clabe));
+  json::kv(w, "last4", last4(*b.clabe));
+  w.EndObject();
+}
+
+std::string transfer_event_data(const TransferRequest& r, const Destination& d,
+                                const AccountState& target, std::string_view transfer_id) {
   rapidjson::StringBuffer b;
   json::Writer w(b);
   w.StartObject();
@@ -109,77 +162,136 @@ std::string transfer_event_data(const TransferRequest& r, const AccountState& ta
   w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
   json::kv_int(w, "amount_minor", r.amount_minor);
   json::kv(w, "currency", target.currency);
-  json::kv(w, "to_user_id", target.user_id);
+  if (d.beneficiary) json::kv(w, "beneficiary_id", d.beneficiary->beneficiary_id);
+  if (is_external(d)) {
+    json::key(w, "external_destination");
+    write_external(w, *d.beneficiary);
+  } else {
+    json::kv(w, "to_user_id", target.user_id);
+  }
   w.EndObject();
   return std::string(json::view(b));
 }
 
-std::string transfer_reply(const TransferRequest& r, const AccountState& source,
-                           const AccountState& target, std::string_view transfer_id,
-                           std::int64_t balance_after, std::int64_t now_ms) {
+std::string transfer_summary(const TransferRequest& r, const Destination& d,
+                             const AccountState& source, const AccountState& target) {
+  const bool en = english(r.locale);
   const std::string amount = money::format_display(r.amount_minor) + " " + source.currency;
-  const std::string summary =
-      english(r.locale)
-          ? "You sent " + amount + " from account ending " + last4(source.account_number) +
-                " to account ending " + last4(target.account_number) + "."
-          : "Enviaste " + amount + " de la cuenta con terminación " +
-                last4(source.account_number) + " a la cuenta con terminación " +
-                last4(target.account_number) + ".";
+  const std::string to = d.beneficiary
+                             ? d.beneficiary->alias + ", " + destination_phrase(*d.beneficiary, en)
+                         : en ? "account ending " + last4(target.account_number)
+                              : "la cuenta con terminación " + last4(target.account_number);
+  return en ? "You sent " + amount + " from account ending " + last4(source.account_number) +
+                  " to " + to + "."
+            : "Enviaste " + amount + " de la cuenta con terminación " +
+                  last4(source.account_number) + " a " + to + ".";
+}
+
+std::string transfer_reply(const TransferRequest& r, const Destination& d,
+                           const AccountState& source, const AccountState& target,
+                           std::string_view transfer_id, std::int64_t balance_after,
+                           std::int64_t now_ms) {
   rapidjson::StringBuffer b;
   json::Writer w(b);
   w.StartObject();
   json::kv(w, "transfer_id", transfer_id);
   json::kv(w, "status", "COMPLETED");
+  json::kv(w, "type", is_external(d) ? "external_transfer" : "transfer");
   json::kv(w, "from_account", source.account_id);
   json::kv(w, "to_account", target.account_id);
+  if (d.beneficiary) {
+    json::key(w, "to_beneficiary");
+    write_beneficiary(w, *d.beneficiary);
+  }
   json::kv(w, "amount", money::format_minor(r.amount_minor));
   json::kv(w, "currency", source.currency);
   json::kv(w, "description", r.description);
   json::kv(w, "balance_after", money::format_minor(balance_after));
   json::kv(w, "created_at", util::format_iso8601_ms(now_ms));
-  json::kv(w, "summary", summary);
+  json::kv(w, "summary", transfer_summary(r, d, source, target));
   w.EndObject();
   return std::string(json::view(b));
 }
 
+// What the source's statement line names: the target account, or for another bank its name
+// and the CLABE's last four digits.
+std::string source_counterparty(const Destination& d, const AccountState& target) {
+  if (!is_external(d)) return target.account_id;
+  return d.beneficiary->bank_name + " ****" + last4(*d.beneficiary->clabe);
+}
+
 std::expected<Reply, Error> run_transfer(const TransferRequest& r, const BankingConfig& cfg,
                                          store::WriteTx& tx) {
+  auto dest = resolve_destination(r, cfg, tx.db());
+  if (!dest) return std::unexpected(dest.error());
   auto source = store::load_account(tx.db(), r.from_account);
   if (!source) return std::unexpected(store_error(source.error()));
-  auto target = store::load_account(tx.db(), r.to_account);
+  auto target = store::load_account(tx.db(), dest->account_id);
   if (!target) return std::unexpected(store_error(target.error()));
   const std::string day = util::day_of(tx.now_ms(), cfg.day_offset_minutes);
   auto used = store::daily_outflow(tx.db(), r.user_id, day);
   if (!used) return std::unexpected(store_error(used.error()));
   auto plan = ledger::check_transfer(
-      *source, r.to_account, *target,
-      ledger::TransferCheck{r.user_id, r.currency, r.amount_minor, *used},
+      *source, dest->account_id, *target,
+      ledger::TransferCheck{r.user_id, r.currency, r.amount_minor, *used, dest->kind},
       ledger::TransferLimits{cfg.transfer_amount_minor_max, cfg.daily_outflow_minor_max});
-  if (!plan) return std::unexpected(plan.error());
+  if (!plan) {
+    Error e = plan.error();
+    if (e.field == "to_account") e.field = std::string(target_field(r.target_by));
+    return std::unexpected(std::move(e));
+  }
   const AccountState& src = **source;
   const AccountState& dst = **target;
   const std::string transfer_id = util::random_id("trf-");
   const std::string sender_label = obs::mask_tail(src.account_number);
+  const std::string source_label = source_counterparty(*dest, dst);
   const bool own = src.user_id == dst.user_id;
-  store::Posting p{transfer_id, "transfer", &src, &dst, r.amount_minor,
-                   plan->source_posted_after, plan->target_posted_after,
-                   dst.account_id, own ? std::string_view(src.account_id) : sender_label,
-                   r.description, r.correlation_id,
+  store::Posting p{transfer_id,
+                   is_external(*dest) ? "external_transfer" : "transfer",
+                   &src,
+                   &dst,
+                   r.amount_minor,
+                   plan->source_posted_after,
+                   plan->target_posted_after,
+                   source_label,
+                   own ? std::string_view(src.account_id) : sender_label,
+                   r.description,
+                   r.correlation_id,
                    plan->counts_toward_daily ? std::string_view(r.user_id) : std::string_view(),
-                   day, plan->daily_used_after};
+                   day,
+                   plan->daily_used_after};
   if (auto ok = store::post(tx, p); !ok) return std::unexpected(store_error(ok.error()));
-  const std::string data = transfer_event_data(r, dst, transfer_id);
+  const std::string data = transfer_event_data(r, *dest, dst, transfer_id);
   auto ev = events::append(tx, {"TRANSFER_COMPLETED", "core-banking", r.user_id, r.correlation_id,
                                 data});
   if (!ev) return std::unexpected(store_error(ev.error()));
-  return Reply{201, transfer_reply(r, src, dst, transfer_id, plan->source_posted_after,
-                                   tx.now_ms())};
+  return Reply{
+      201, transfer_reply(r, *dest, src, dst, transfer_id, plan->source_posted_after, tx.now_ms())};
+}
+
+// Exactly one of the target fields: none or several is a 400 that names them all.
+std::expected<TargetBy, Error> target_of(const Input& input) {
+  std::optional<TargetBy> by;
+  int given = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (!input.has(kTargetFields[i])) continue;
+    ++given;
+    if (!by) by = static_cast<TargetBy>(i);
+  }
+  if (given == 1) return *by;
+  return std::unexpected(Error::invalid(
+      given == 0 ? "to_account" : std::string(kTargetFields[static_cast<int>(*by)]),
+      given == 0 ? "give the target: one of to_account, to_beneficiary_id or to_alias"
+                 : "give only one of to_account, to_beneficiary_id and to_alias"));
 }
 
 std::expected<WriteFn, Error> prepare_transfer(const Call& call) {
+  auto by = target_of(call.input);
+  if (!by) return std::unexpected(by.error());
   TransferRequest r;
   r.from_account = std::string(*call.input.str("from_account"));
-  r.to_account = std::string(*call.input.str("to_account"));
+  r.target_by = *by;
+  r.target = std::string(*call.input.str(target_field(*by)));
   r.amount_minor = *call.input.integer("amount");
   r.currency = std::string(call.input.str("currency").value_or(""));
   r.description = std::string(call.input.str("description").value_or(""));
@@ -347,29 +459,42 @@ void register_core_banking(Registry& registry) {
       .group = "core-banking",
       .title = "Transfer money",
       .description =
-          "Moves money from one of the person's accounts to another of their accounts or to "
-          "another customer's account. Amount is in major units as a decimal string with at most "
-          "two decimals, e.g. \"500.00\". Refused with a clear code for insufficient funds, "
-          "limits, inactive or unknown accounts. Send the same request_id to retry safely.",
+          "Moves money from one of the person's accounts to another of their accounts, to "
+          "another customer's account, or to a beneficiary (also at another bank). Name the "
+          "target with exactly one of to_account, to_beneficiary_id or to_alias. to_alias pays "
+          "only an exact alias match; otherwise it is refused with candidates (alias_not_exact, "
+          "alias_ambiguous, alias_not_found): confirm with the person, then pay with "
+          "to_beneficiary_id. Amount is in major units as a decimal string with at most two "
+          "decimals, e.g. \"500.00\". Refused with a clear code for insufficient funds, limits, "
+          "inactive or unknown accounts. Send the same request_id to retry safely.",
       .scope = auth::kBankingTransfer,
       .method = "POST",
       .path = "/v1/core-banking/transfer",
-      .fields =
-          {id_field("from_account", "The person's source account id, e.g. acc-456.", true,
-                    FieldIn::kBody),
-           id_field("to_account", "Target account id, e.g. acc-789.", true, FieldIn::kBody),
-           Field{"amount", FieldType::kMoney, true,
-                 "Amount in major units, a decimal with at most two decimals, e.g. \"500.00\".",
-                 0, 0, 0, FieldIn::kBody},
-           Field{"currency", FieldType::kString, false,
-                 "ISO 4217 currency code; defaults to the source account's currency (MXN).", 3,
-                 0, 0, FieldIn::kBody},
-           Field{"description", FieldType::kString, false,
-                 "Free text shown on both statements.", limits::kDescriptionMax, 0, 0,
-                 FieldIn::kBody}},
+      .fields = {id_field("from_account", "The person's source account id, e.g. acc-456.", true,
+                          FieldIn::kBody),
+                 id_field("to_account", "Target account id, e.g. acc-789.", false, FieldIn::kBody),
+                 id_field("to_beneficiary_id",
+                          "A beneficiary of the person (from resolve_alias or get_beneficiaries).",
+                          false, FieldIn::kBody),
+                 Field{"to_alias", FieldType::kString, false,
+                       "A beneficiary's alias, e.g. \"mamá\"; pays only on an exact alias match.",
+                       limits::kBeneficiaryNameCodePointsMax, 0, 0, FieldIn::kBody},
+                 Field{
+                     "amount", FieldType::kMoney, true,
+                     "Amount in major units, a decimal with at most two decimals, e.g. \"500.00\".",
+                     0, 0, 0, FieldIn::kBody},
+                 Field{"currency", FieldType::kString, false,
+                       "ISO 4217 currency code; defaults to the source account's currency (MXN).",
+                       3, 0, 0, FieldIn::kBody},
+                 Field{"description", FieldType::kString, false,
+                       "Free text shown on both statements.", limits::kDescriptionMax, 0, 0,
+                       FieldIn::kBody}},
       .output_schema =
           R"({"type":"object","properties":{"transfer_id":{"type":"string"},"status":{"type":"string"},)"
-          R"("from_account":{"type":"string"},"to_account":{"type":"string"},"amount":{"type":"string"},)"
+          R"("type":{"type":"string","description":"transfer or external_transfer"},)"
+          R"("from_account":{"type":"string"},"to_account":{"type":"string"},)"
+          R"("to_beneficiary":{"type":"object","description":"the beneficiary paid, destination masked"},)"
+          R"("amount":{"type":"string"},)"
           R"("currency":{"type":"string"},"description":{"type":"string"},"balance_after":{"type":"string"},)"
           R"("created_at":{"type":"string"},"summary":{"type":"string"}},"required":["transfer_id","status"]})",
       .read_only = false,

@@ -6,6 +6,7 @@
 namespace centli::actions {
 
 void register_core_banking(Registry& registry);
+void register_crm(Registry& registry);
 void register_marketplace(Registry& registry);
 
 // History cursors: opaque to clients ("h1." + base64url of "timestamp_ms:seq").
@@ -15,6 +16,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> decode_history_cursor(std::
 // All groups, in the order their tools are listed.
 inline void register_all(Registry& registry) {
   register_core_banking(registry);
+  register_crm(registry);
   register_marketplace(registry);
 }
 

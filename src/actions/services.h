@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "store/store.h"
 #include "util/limits.h"
@@ -21,6 +22,8 @@ struct BankingConfig {
   std::int64_t daily_outflow_minor_max = limits::kDailyOutflowMinorMaxDefault;
   // Calendar days for the daily limit are counted in Mexico City time (UTC-6, no DST since 2022).
   int day_offset_minutes = -360;
+  // The bank's clearing account: a transfer to another bank (a CLABE beneficiary) credits it.
+  std::string clearing_account_id = "acc-clearing";
 };
 
 struct Services {

@@ -16,6 +16,12 @@ constexpr TypeName kTypes[] = {
     {AccountType::kSettlement, "settlement"},
 };
 
+// An external transfer credits the bank's clearing account; any other credits a customer's.
+bool target_fits(const AccountState& target, TargetKind kind) {
+  if (kind == TargetKind::kExternal) return target.type == AccountType::kClearing;
+  return is_customer_account(target.type);
+}
+
 Error refuse(ErrorCode code, std::string message, std::string field = "") {
   return Error{code, std::move(message), std::move(field), {}};
 }
@@ -58,7 +64,7 @@ std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountSta
     return std::unexpected(
         refuse(ErrorCode::kSameAccount, "source and target are the same account", "to_account"));
   }
-  if (!target || !is_customer_account(target->type)) {
+  if (!target || !target_fits(*target, check.target_kind)) {
     return std::unexpected(
         refuse(ErrorCode::kAccountNotFound, "the target account was not found", "to_account"));
   }
@@ -82,7 +88,8 @@ std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountSta
                                   "amount"));
   }
   TransferPlan plan;
-  plan.counts_toward_daily = target->user_id != source->user_id;
+  plan.counts_toward_daily =
+      check.target_kind == TargetKind::kExternal || target->user_id != source->user_id;
   plan.daily_used_after = check.daily_used_minor;
   if (plan.counts_toward_daily) {
     auto after = money::add(check.daily_used_minor, check.amount_minor);

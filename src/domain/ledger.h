@@ -40,28 +40,37 @@ struct TransferLimits {
   std::int64_t daily_outflow_minor_max = 0;  // per person and day, to other people
 };
 
+// What the target of a transfer stands for.
+enum class TargetKind {
+  kCustomerAccount,  // a centli customer's account (the person's own or someone else's)
+  kExternal,         // an account at another bank, paid through the bank's clearing account
+};
+
 struct TransferCheck {
   std::string_view user_id;            // the person moving money
   std::string_view currency;           // requested currency; empty means the source's
   std::int64_t amount_minor = 0;       // > 0, validated by the caller
   std::int64_t daily_used_minor = 0;   // outflow to other people already today
+  TargetKind target_kind = TargetKind::kCustomerAccount;
 };
 
 struct TransferPlan {
   std::int64_t source_posted_after = 0;
   std::int64_t target_posted_after = 0;
-  bool counts_toward_daily = false;    // the target belongs to someone else
+  bool counts_toward_daily = false;  // the target belongs to someone else, or is external
   std::int64_t daily_used_after = 0;
 };
 
 // The transfer checks, first failure wins:
 //  1. the source exists and belongs to the person          account_not_found (from_account)
 //  2. source and target differ                             same_account
-//  3. the target exists and is a customer account          account_not_found (to_account)
+//  3. the target exists and is of the kind the check names: account_not_found (to_account)
+//     a customer account, or for kExternal the clearing account
 //  4. both accounts are active                             account_inactive
 //  5. the requested currency and both accounts agree       currency_mismatch
 //  6. the amount is within the per-transfer limit          amount_limit_exceeded
 //  7. outflow to other people stays within the daily limit daily_limit_exceeded
+//     (an external transfer always counts: the money leaves the person)
 //  8. the source has the funds available                   insufficient_funds
 // `target` may be absent (unknown id). Requires: check.amount_minor > 0.
 std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountState>& source,

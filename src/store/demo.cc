@@ -59,6 +59,7 @@ std::expected<void, std::string> core_banking_demo(WriteTx& tx) {
 // Each action group's part of the demo bank, in load order.
 constexpr DemoPart kParts[] = {
     core_banking_demo,
+    crm_demo,
     marketplace_demo,
 };
 

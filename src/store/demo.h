@@ -15,6 +15,9 @@ std::expected<bool, std::string> load_demo(Store& store);
 // transaction. Returns an error message on failure.
 using DemoPart = std::expected<void, std::string> (*)(WriteTx& tx);
 
+// The crm part: user-123's address book and one beneficiary of user-456 (store/demo_crm.cc).
+std::expected<void, std::string> crm_demo(WriteTx& tx);
+
 // Retailers, their settlement accounts and products (store/demo_marketplace.cc).
 std::expected<void, std::string> marketplace_demo(WriteTx& tx);
 
