@@ -117,8 +117,10 @@ bhttp::request<bhttp::string_body> build_request(const ClientRequest& request, c
   bool default_port = url.port == (url.tls ? 443 : 80);
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   message.set(bhttp::field::host, default_port ? host : host + ":" + std::to_string(url.port));
-  message.set(bhttp::field::user_agent, "centli");
   for (const auto& [name, value] : request.headers) message.insert(name, value);
+  if (message.find(bhttp::field::user_agent) == message.end()) {
+    message.set(bhttp::field::user_agent, "centli");
+  }
   message.set(bhttp::field::connection, "close");
   message.body() = request.body;
   message.prepare_payload();
@@ -182,7 +184,18 @@ std::expected<ClientResponse, std::string> exchange(net::io_context& ioc, Stream
   parser.body_limit(limits::kClientResponseBodyBytesMax);
   parser.header_limit(static_cast<std::uint32_t>(limits::kClientResponseHeaderBytesMax));
   tcp_layer.expires_at(deadline);
-  ec = run_step(ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, handler); });
+  ec = run_step(ioc,
+                [&](auto handler) { bhttp::async_read_header(stream, buffer, parser, handler); });
+  // The header is read on its own because Beast 1.74 loses its Content-Length limit check when
+  // eager parsing runs past the header in the same buffer.
+  auto length = ec ? boost::none : parser.content_length();
+  if (ec == bhttp::error::body_limit || (length && *length > limits::kClientResponseBodyBytesMax)) {
+    return std::unexpected("response body exceeds " +
+                           std::to_string(limits::kClientResponseBodyBytesMax) + " bytes");
+  }
+  if (!ec && !parser.is_done()) {
+    ec = run_step(ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, handler); });
+  }
   if (ec == bhttp::error::body_limit) {
     return std::unexpected("response body exceeds " +
                            std::to_string(limits::kClientResponseBodyBytesMax) + " bytes");

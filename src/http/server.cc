@@ -123,8 +123,14 @@ class RequestParser final : public bhttp::basic_parser<true> {
     if (key == "expect" && iequals(text, "100-continue")) expects_continue_ = true;
   }
   void on_header_impl(SysError&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, SysError&) override {
-    // basic_parser already refused a Content-Length over the body limit.
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, SysError& ec) override {
+    // Checked here as well: with eager parsing, Beast 1.74 goes on past a header that failed
+    // its Content-Length check and calls this with that error still set; a callback that
+    // cleared `ec` (as Beast's own parser does) would lose the refusal.
+    if (length && *length > limits::kRequestBodyBytesMax) {
+      ec = bhttp::error::body_limit;
+      return;
+    }
     if (length) out_.body.reserve(static_cast<std::size_t>(*length));
   }
   std::size_t on_body_impl(beast::string_view body, SysError& ec) override {
@@ -166,6 +172,12 @@ struct Core : std::enable_shared_from_this<Core> {
         grace_timer(control),
         retry_timer(control) {}
 
+  int effective_idle_timeout_ms() const {
+    bool in_range =
+        options.idle_timeout_ms > 0 && options.idle_timeout_ms <= limits::kIdleTimeoutMs;
+    return in_range ? options.idle_timeout_ms : limits::kIdleTimeoutMs;
+  }
+
   void accept();
   void on_accept(const SysError& ec, tcp::socket socket);
   void schedule_sweep();
@@ -182,6 +194,7 @@ struct Core : std::enable_shared_from_this<Core> {
   const ServerOptions options;
   const Handler handler;
   const RefusalFactory refuse;
+  const int idle_timeout_ms = effective_idle_timeout_ms();
   net::io_context ioc;
   Strand control;  // runs the acceptor, the timers and the stop sequence
   tcp::acceptor acceptor;
@@ -193,7 +206,7 @@ struct Core : std::enable_shared_from_this<Core> {
   std::atomic<bool> retired{false};         // Server destroyed: late responses are dropped
   std::atomic<std::int64_t> now_ms{steady_now_ms()};  // coarse clock, refreshed by sweep
   std::uint16_t bound_port = 0;                       // written by start(), before run()
-  bool finished = false;                              // on control
+  bool finished = false;  // on control (or while no I/O thread runs): timers stay cancelled
   std::mutex mutex;
   std::list<Connection*> connections;  // guarded by mutex
 };
@@ -226,7 +239,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // For stop(): a connection waiting for the first byte of a request is closed now; any other
   // finishes its exchange, and its response says Connection: close.
   void close_if_idle() {
-    if (state_ == State::kReading && buffer_.size() == 0 && !parser_->got_some()) close();
+    bool waiting = state_ == State::kReading && buffer_.size() == 0;
+    if (waiting && !(parser_ && parser_->got_some())) close();
   }
   void close_if_late() {
     if (deadline_ms() <= core_->now_ms.load(std::memory_order_relaxed)) close();
@@ -254,7 +268,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace(request_);
     continue_sent_ = false;
     state_ = State::kReading;
-    set_deadline_after(limits::kIdleTimeoutMs);
+    set_deadline_after(core_->idle_timeout_ms);
     parse_buffered();
   }
 
@@ -359,7 +373,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write_response(bool keep) {
     keep_alive_ = keep;
     state_ = State::kWriting;
-    set_deadline_after(limits::kIdleTimeoutMs);
+    set_deadline_after(core_->idle_timeout_ms);
     build_head();
     std::array<net::const_buffer, 2> buffers{
         net::buffer(head_),
@@ -510,7 +524,7 @@ void Core::on_accept(const SysError& ec, tcp::socket socket) {
 void Core::schedule_sweep() {
   sweep_timer.expires_after(std::chrono::milliseconds(kSweepPeriodMs));
   sweep_timer.async_wait([core = shared_from_this()](const SysError& ec) {
-    if (ec) return;
+    if (ec || core->finished) return;
     core->sweep();
     core->schedule_sweep();
   });
@@ -561,6 +575,7 @@ void Core::finish() {
 }
 
 void Core::close_everything() {
+  finished = true;
   SysError ec;
   acceptor.close(ec);
   sweep_timer.cancel();
@@ -601,7 +616,9 @@ Server::~Server() {
   core.stopping.store(true);
   if (!impl_->started) return;
   // Close what is left and let the cancelled operations complete, so no queued handler keeps
-  // a connection (and with it the io_context) alive.
+  // a connection (and with it the io_context) alive. No I/O thread runs now, so `finished` can
+  // be set here; it keeps a late stop() step from stopping this drain early.
+  core.finished = true;
   core.ioc.restart();
   net::post(core.control, [c = impl_->core] { c->close_everything(); });
   run_io(core.ioc);
