@@ -453,7 +453,7 @@ void register_reads(Registry& registry) {
                  text("cursor", "next_cursor of the previous page.", false, FieldIn::kQuery, 256)},
       .output_schema =
           R"({"type":"object","properties":{"products":{"type":"array","items":{"type":"object"}},)"
-          R"("next_cursor":{"type":"string"},"summary":{"type":"string"}},"required":["products"]})",
+          R"("next_cursor":{"type":"string","nullable":true},"summary":{"type":"string"}},"required":["products"]})",
       .read = get_catalog,
       .prepare = {},
   });
@@ -534,7 +534,7 @@ void register_purchases(Registry& registry) {
                  text("cursor", "next_cursor of the previous page.", false, FieldIn::kQuery, 256)},
       .output_schema =
           R"({"type":"object","properties":{"purchases":{"type":"array","items":{"type":"object"}},)"
-          R"("next_cursor":{"type":"string"},"summary":{"type":"string"}},"required":["purchases"]})",
+          R"("next_cursor":{"type":"string","nullable":true},"summary":{"type":"string"}},"required":["purchases"]})",
       .read = get_purchases,
       .prepare = {},
   });

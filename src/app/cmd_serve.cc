@@ -8,8 +8,8 @@
 
 #include "agents/doors.h"
 #include "app/commands.h"
-#include "app/market_serve.h"
 #include "app/events_serve.h"
+#include "app/market_serve.h"
 #include "app/runtime.h"
 #include "domain/money.h"
 #include "http/router.h"
@@ -26,8 +26,8 @@ struct ServeOptions {
   std::string transfer_limit;
   std::string daily_limit;
   std::string log_level = "info";
-  MarketServeOptions market;
   EventsServeOptions events;
+  MarketServeOptions market;
 };
 
 std::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(std::string_view s) {

@@ -14,6 +14,7 @@ enum class ErrorCode {
   kNotFound,              // unknown route
   kMethodNotAllowed,
   kPayloadTooLarge,
+  kHeaderTooLarge,
   kUnsupportedMediaType,
   kAccountNotFound,
   kAccountInactive,

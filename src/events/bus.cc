@@ -208,7 +208,7 @@ std::expected<void, std::string> Bus::start(BusOptions options) {
   }
   im.started = true;
   std::weak_ptr<Wake> weak = im.wake;
-  store_.set_commit_listener([weak] {
+  store_.add_commit_listener([weak] {
     if (auto w = weak.lock()) w->notify();
   });
   im.dispatcher = std::thread([&im] { im.dispatch_loop(); });

@@ -20,7 +20,8 @@ bool is_json_type(std::string_view ct) {
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
   std::string lower(base);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json" || (lower.starts_with("application/") && lower.ends_with("+json"));
+  return lower == "application/json" ||
+         (lower.starts_with("application/") && lower.ends_with("+json"));
 }
 
 }  // namespace
@@ -48,10 +49,13 @@ Router::Router(actions::Registry& registry, actions::Dispatcher& dispatcher,
 void Router::add(ExtraRoute route) { extra_.push_back(std::move(route)); }
 
 Response Router::refusal(int status, std::string_view code, std::string_view detail) {
-  ErrorCode ec = status == 413 ? ErrorCode::kPayloadTooLarge : ErrorCode::kInvalidRequest;
-  (void)code;
-  auto out = actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""},
-                                          util::random_id("cor-"));
+  (void)code;  // the status alone selects the problem
+  ErrorCode ec = ErrorCode::kInvalidRequest;
+  if (status == 413) ec = ErrorCode::kPayloadTooLarge;
+  if (status == 431) ec = ErrorCode::kHeaderTooLarge;
+  if (status >= 500) ec = ErrorCode::kInternal;
+  auto out =
+      actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""}, util::random_id("cor-"));
   Response r = json_response(out.status, std::move(out.body));
   r.content_type = "application/problem+json";
   return r;
@@ -103,12 +107,13 @@ std::expected<void, Error> Router::parse_body(const Request& request, rapidjson:
   doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag>(
       request.body.data(), request.body.size());
   if (doc.HasParseError()) {
-    return std::unexpected(Error::invalid(
-        "body", std::string("the body is not valid JSON: ") +
-                    rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-                    std::to_string(doc.GetErrorOffset())));
+    return std::unexpected(
+        Error::invalid("body", std::string("the body is not valid JSON: ") +
+                                   rapidjson::GetParseError_En(doc.GetParseError()) +
+                                   " at offset " + std::to_string(doc.GetErrorOffset())));
   }
-  if (!doc.IsObject()) return std::unexpected(Error::invalid("body", "the body must be a JSON object"));
+  if (!doc.IsObject())
+    return std::unexpected(Error::invalid("body", "the body must be a JSON object"));
   return {};
 }
 
@@ -129,11 +134,12 @@ std::expected<Router::Caller, Error> Router::authenticate(const Request& request
   if (principal->kind == auth::Principal::Kind::kUser) {
     caller.user_id = principal->subject;
     if (!named.empty() && named != principal->subject) {
-      return std::unexpected(Error{ErrorCode::kForbidden,
-                                   "a person's token cannot act for someone else", "", ""});
+      return std::unexpected(
+          Error{ErrorCode::kForbidden, "a person's token cannot act for someone else", "", ""});
     }
   } else if (principal->delegate) {
-    if (named.size() > 64) return std::unexpected(Error::invalid("X-Centli-User", "the user id is too long"));
+    if (named.size() > 64)
+      return std::unexpected(Error::invalid("X-Centli-User", "the user id is too long"));
     caller.user_id = std::string(named);
   }
   return caller;
@@ -146,15 +152,15 @@ void Router::handle(Request&& request, Responder respond) {
   };
   if (request.path == "/healthz" || request.path == "/readyz") {
     const bool ready = request.path == "/healthz" || dispatcher_.services().store.is_open();
-    Response r = json_response(ready ? 200 : 503, ready ? R"({"status":"ok"})"
-                                                        : R"({"status":"unavailable"})");
+    Response r = json_response(ready ? 200 : 503,
+                               ready ? R"({"status":"ok"})" : R"({"status":"unavailable"})");
     r.headers.emplace_back("X-Correlation-Id", correlation);
     return respond(std::move(r));
   }
   for (auto& route : extra_) {
     const bool prefix = route.path.ends_with('*');
-    const bool hit = prefix ? request.path.starts_with(std::string_view(route.path).substr(
-                                  0, route.path.size() - 1))
+    const bool hit = prefix ? request.path.starts_with(
+                                  std::string_view(route.path).substr(0, route.path.size() - 1))
                             : request.path == route.path;
     if (hit && (route.method == "*" || route.method == request.method)) {
       return route.handler(std::move(request), std::move(correlation), std::move(respond));

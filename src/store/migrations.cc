@@ -149,6 +149,48 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: the marketplace and its purchase saga. Holds are two-phase reservations of funds
+// (accounts.held_minor) or stock (products.held_stock) with a deadline; each is resolved exactly
+// once (posted or voided). saga_steps records every step a purchase went through. The saga's
+// state lives in purchases.status. docs/marketplace.md describes every column.
+constexpr const char* kV4Marketplace = R"sql(
+ALTER TABLE purchases ADD COLUMN unit_price_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE purchases ADD COLUMN subtotal_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE purchases ADD COLUMN discount_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE purchases ADD COLUMN cashback_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE purchases ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE purchases ADD COLUMN months INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE purchases ADD COLUMN transfer_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX purchases_open ON purchases (status, updated_ms);
+
+CREATE TABLE holds (
+  hold_id      TEXT    PRIMARY KEY,
+  purchase_id  TEXT    NOT NULL,
+  kind         TEXT    NOT NULL CHECK (kind IN ('funds', 'stock')),
+  account_id   TEXT    NOT NULL DEFAULT '',
+  product_id   TEXT    NOT NULL DEFAULT '',
+  amount_minor INTEGER NOT NULL DEFAULT 0 CHECK (amount_minor >= 0),
+  quantity     INTEGER NOT NULL DEFAULT 0 CHECK (quantity >= 0),
+  state        TEXT    NOT NULL CHECK (state IN ('held', 'posted', 'voided')),
+  reason       TEXT    NOT NULL DEFAULT '',
+  created_ms   INTEGER NOT NULL,
+  expires_ms   INTEGER NOT NULL,
+  resolved_ms  INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (purchase_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX holds_open ON holds (state, expires_ms);
+
+CREATE TABLE saga_steps (
+  purchase_id TEXT    NOT NULL,
+  seq         INTEGER NOT NULL,
+  event_type  TEXT    NOT NULL,
+  event_id    TEXT    NOT NULL,
+  state_after TEXT    NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  PRIMARY KEY (purchase_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 // Version 2: event delivery. One row per (event, target) delivery, replays included; dead
 // letters point at their delivery; inbox makes internal consumers exactly-once; replay requests
 // from tools wait for the serving dispatcher. Formats: docs/events.md.
@@ -197,48 +239,6 @@ CREATE TABLE replay_requests (
   created_ms INTEGER NOT NULL,
   done_ms    INTEGER
 );
-)sql";
-
-// Version 4: the marketplace and its purchase saga. Holds are two-phase reservations of funds
-// (accounts.held_minor) or stock (products.held_stock) with a deadline; each is resolved exactly
-// once (posted or voided). saga_steps records every step a purchase went through. The saga's
-// state lives in purchases.status. docs/marketplace.md describes every column.
-constexpr const char* kV4Marketplace = R"sql(
-ALTER TABLE purchases ADD COLUMN unit_price_minor INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE purchases ADD COLUMN subtotal_minor INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE purchases ADD COLUMN discount_minor INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE purchases ADD COLUMN cashback_minor INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE purchases ADD COLUMN points INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE purchases ADD COLUMN months INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE purchases ADD COLUMN transfer_id TEXT NOT NULL DEFAULT '';
-CREATE INDEX purchases_open ON purchases (status, updated_ms);
-
-CREATE TABLE holds (
-  hold_id      TEXT    PRIMARY KEY,
-  purchase_id  TEXT    NOT NULL,
-  kind         TEXT    NOT NULL CHECK (kind IN ('funds', 'stock')),
-  account_id   TEXT    NOT NULL DEFAULT '',
-  product_id   TEXT    NOT NULL DEFAULT '',
-  amount_minor INTEGER NOT NULL DEFAULT 0 CHECK (amount_minor >= 0),
-  quantity     INTEGER NOT NULL DEFAULT 0 CHECK (quantity >= 0),
-  state        TEXT    NOT NULL CHECK (state IN ('held', 'posted', 'voided')),
-  reason       TEXT    NOT NULL DEFAULT '',
-  created_ms   INTEGER NOT NULL,
-  expires_ms   INTEGER NOT NULL,
-  resolved_ms  INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (purchase_id, kind)
-) WITHOUT ROWID;
-CREATE INDEX holds_open ON holds (state, expires_ms);
-
-CREATE TABLE saga_steps (
-  purchase_id TEXT    NOT NULL,
-  seq         INTEGER NOT NULL,
-  event_type  TEXT    NOT NULL,
-  event_id    TEXT    NOT NULL,
-  state_after TEXT    NOT NULL,
-  at_ms       INTEGER NOT NULL,
-  PRIMARY KEY (purchase_id, seq)
-) WITHOUT ROWID;
 )sql";
 
 constexpr Migration kMigrations[] = {

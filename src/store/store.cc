@@ -154,7 +154,8 @@ void Store::run_batch(std::vector<WriteJob>& batch) {
     if (!ok) (void)db.exec("ROLLBACK");
   }
   for (WriteJob& job : batch) job.finish(ok);
-  if (ok && commit_listener_) commit_listener_();
+  if (ok)
+    for (auto& listener : commit_listeners_) listener();
 }
 
 Reader Store::reader() {
@@ -203,8 +204,8 @@ bool Store::is_open() const {
   return !closing_;
 }
 
-void Store::set_commit_listener(std::function<void()> listener) {
-  commit_listener_ = std::move(listener);
+void Store::add_commit_listener(std::function<void()> listener) {
+  commit_listeners_.push_back(std::move(listener));
 }
 
 }  // namespace centli::store

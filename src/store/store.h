@@ -86,8 +86,9 @@ class Store {
   int schema_version() const { return schema_version_; }
   const std::string& data_dir() const { return data_dir_; }
 
-  // Called when the store commits a batch; event dispatchers wake on it. Set before serving.
-  void set_commit_listener(std::function<void()> listener);
+  // Adds a function called on the writer thread after each committed batch (event dispatchers
+  // wake on it); it must not block. Add before serving: the list is not locked.
+  void add_commit_listener(std::function<void()> listener);
 
  private:
   friend class Reader;
@@ -109,7 +110,7 @@ class Store {
   std::deque<WriteJob> queue_;
   bool closing_ = false;
   std::thread writer_;
-  std::function<void()> commit_listener_;
+  std::vector<std::function<void()>> commit_listeners_;
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<sqlite::Db>> pool_;
