@@ -1,16 +1,12 @@
 -- wrk script: durable transfers of 0.01 MXN between the demo person's own accounts, each with a
 -- fresh Idempotency-Key (thread id + counter), so every request is a new committed transfer.
+-- `thread_id` is a global that setup() sets in each thread's own Lua state.
 local counter = 0
-local thread_id = 0
 local next_id = 0
 
 function setup(thread)
   next_id = next_id + 1
   thread:set("thread_id", next_id)
-end
-
-function init(args)
-  thread_id = thread_id or 0
 end
 
 function request()
@@ -24,7 +20,3 @@ function request()
   return wrk.format("POST", "/v1/core-banking/transfer", headers, body)
 end
 
-local errors = 0
-function response(status, headers, body)
-  if status ~= 201 then errors = errors + 1 end
-end
