@@ -39,7 +39,7 @@ std::string correlation_of(const Request& request) {
     }
     if (sane) return std::string(given);
   }
-  return util::random_id("cor-");
+  return util::fast_unique_id("cor-");
 }
 
 Router::Router(actions::Registry& registry, actions::Dispatcher& dispatcher,
@@ -55,7 +55,7 @@ Response Router::refusal(int status, std::string_view code, std::string_view det
   if (status == 431) ec = ErrorCode::kHeaderTooLarge;
   if (status >= 500) ec = ErrorCode::kInternal;
   auto out =
-      actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""}, util::random_id("cor-"));
+      actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""}, util::fast_unique_id("cor-"));
   Response r = json_response(out.status, std::move(out.body));
   r.content_type = "application/problem+json";
   return r;

@@ -165,7 +165,7 @@ struct Core : std::enable_shared_from_this<Core> {
       : options(std::move(options_in)),
         handler(std::move(handler_in)),
         refuse(std::move(refuse_in)),
-        ioc(1 + static_cast<int>(options.threads)),
+        ioc(1),
         control(net::make_strand(ioc)),
         acceptor(control),
         sweep_timer(control),
@@ -195,8 +195,13 @@ struct Core : std::enable_shared_from_this<Core> {
   const Handler handler;
   const RefusalFactory refuse;
   const int idle_timeout_ms = effective_idle_timeout_ms();
-  net::io_context ioc;
-  Strand control;  // runs the acceptor, the timers and the stop sequence
+  net::io_context ioc;  // the acceptor, the timers and the stop sequence
+  // One io_context per I/O thread: a connection lives on one of them for its whole life, so
+  // its handlers never hop threads and the contexts never contend for one scheduler lock.
+  std::vector<std::unique_ptr<net::io_context>> workers;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> worker_guards;
+  std::atomic<unsigned> next_worker{0};
+  Strand control;
   tcp::acceptor acceptor;
   net::steady_timer sweep_timer;
   net::steady_timer grace_timer;
@@ -499,7 +504,8 @@ Response Core::refusal(int status, std::string_view code, std::string_view detai
 }
 
 void Core::accept() {
-  acceptor.async_accept(net::make_strand(ioc),
+  const unsigned k = next_worker.fetch_add(1, std::memory_order_relaxed) % workers.size();
+  acceptor.async_accept(workers[k]->get_executor(),
                         [core = shared_from_this()](const SysError& ec, tcp::socket socket) {
                           core->on_accept(ec, std::move(socket));
                         });
@@ -572,6 +578,8 @@ void Core::finish() {
   grace_timer.cancel();
   retry_timer.cancel();
   ioc.stop();
+  worker_guards.clear();
+  for (auto& worker : workers) worker->stop();
 }
 
 void Core::close_everything() {
@@ -608,6 +616,11 @@ Server::Server(ServerOptions options, Handler handler, RefusalFactory refuse)
     : impl_(std::make_unique<Impl>()) {
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
   impl_->core = std::make_shared<Core>(std::move(options), std::move(handler), std::move(refuse));
+  Core& core = *impl_->core;
+  for (unsigned i = 0; i < core.options.threads; ++i) {
+    core.workers.push_back(std::make_unique<net::io_context>(1));
+    core.worker_guards.push_back(net::make_work_guard(*core.workers.back()));
+  }
 }
 
 Server::~Server() {
@@ -619,9 +632,14 @@ Server::~Server() {
   // a connection (and with it the io_context) alive. No I/O thread runs now, so `finished` can
   // be set here; it keeps a late stop() step from stopping this drain early.
   core.finished = true;
+  core.worker_guards.clear();
   core.ioc.restart();
   net::post(core.control, [c = impl_->core] { c->close_everything(); });
   run_io(core.ioc);
+  for (auto& worker : core.workers) {
+    worker->restart();
+    run_io(*worker);
+  }
 }
 
 std::expected<void, std::string> Server::start() {
@@ -659,8 +677,8 @@ void Server::run() {
     net::post(core.control, [c = impl_->core] { c->begin_stop(); });
   }
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < core.options.threads; ++i) {
-    pool.emplace_back([&core] { run_io(core.ioc); });
+  for (auto& worker : core.workers) {
+    pool.emplace_back([w = worker.get()] { run_io(*w); });
   }
   run_io(core.ioc);
   for (auto& thread : pool) thread.join();

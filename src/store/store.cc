@@ -71,6 +71,14 @@ Reader::~Reader() {
 }
 
 std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOptions& options) {
+  // Before SQLite's first use: every connection is used by one thread at a time (NOMUTEX), and
+  // the global memory statistics would serialize every allocation behind one mutex.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   std::unique_ptr<Store> s(new Store());
   s->data_dir_ = options.data_dir.empty() ? "." : options.data_dir;
   if (options.create && ::mkdir(s->data_dir_.c_str(), 0700) != 0 && errno != EEXIST) {

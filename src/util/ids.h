@@ -8,6 +8,9 @@ namespace centli::util {
 
 // prefix + 32 lowercase hex characters of 128 random bits: "trf-9f1c...". Never sequential.
 std::string random_id(std::string_view prefix);
+// prefix + 32 hex characters from a per-thread generator seeded by the CSPRNG: unique in
+// practice but not secret. For correlation ids, which are labels, never credentials.
+std::string fast_unique_id(std::string_view prefix);
 // 32 random bytes, base64url without padding (tokens).
 std::string random_token_body();
 std::string sha256_hex(std::string_view data);
