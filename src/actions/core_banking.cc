@@ -262,8 +262,8 @@ std::expected<Reply, Error> run_transfer(const TransferRequest& r, const Banking
                    plan->daily_used_after};
   if (auto ok = store::post(tx, p); !ok) return std::unexpected(store_error(ok.error()));
   const std::string data = transfer_event_data(r, *dest, dst, transfer_id);
-  auto ev = events::append(tx, {"TRANSFER_COMPLETED", "core-banking", r.user_id, r.correlation_id,
-                                data});
+  auto ev =
+      events::append(tx, {"TRANSFER_COMPLETED", "core-banking", r.user_id, r.correlation_id, data});
   if (!ev) return std::unexpected(store_error(ev.error()));
   return Reply{
       201, transfer_reply(r, *dest, src, dst, transfer_id, plan->source_posted_after, tx.now_ms())};
@@ -392,9 +392,10 @@ std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& re
     w.Null();
   }
   const bool en = english(call.locale);
-  json::kv(w, "summary", en ? "Showing " + std::to_string(count) + " movements, newest first."
-                            : "Se muestran " + std::to_string(count) +
-                                  " movimientos, del más reciente al más antiguo.");
+  json::kv(w, "summary",
+           en ? "Showing " + std::to_string(count) + " movements, newest first."
+              : "Se muestran " + std::to_string(count) +
+                    " movimientos, del más reciente al más antiguo.");
   w.EndObject();
   return Reply{200, std::string(json::view(b))};
 }
@@ -410,8 +411,14 @@ constexpr const char* kAccountSchema =
     R"("credit_limit":{"type":"string"}}})";
 
 Field id_field(std::string name, std::string description, bool required, FieldIn in) {
-  return Field{std::move(name), FieldType::kString, required, std::move(description),
-               limits::kIdMax, 0, 0, in};
+  return Field{std::move(name),
+               FieldType::kString,
+               required,
+               std::move(description),
+               limits::kIdMax,
+               0,
+               0,
+               in};
 }
 
 }  // namespace
@@ -448,10 +455,11 @@ void register_core_banking(Registry& registry) {
       .scope = auth::kBankingRead,
       .method = "GET",
       .path = "/v1/core-banking/balance",
-      .fields = {id_field("account_id", "Account id such as acc-456; omit for all accounts.",
-                          false, FieldIn::kQuery)},
-      .output_schema = std::string(R"({"type":"object","properties":{"accounts":{"type":"array","items":)") +
-                       kAccountSchema + R"(},"summary":{"type":"string"}},"required":["accounts"]})",
+      .fields = {id_field("account_id", "Account id such as acc-456; omit for all accounts.", false,
+                          FieldIn::kQuery)},
+      .output_schema =
+          std::string(R"({"type":"object","properties":{"accounts":{"type":"array","items":)") +
+          kAccountSchema + R"(},"summary":{"type":"string"}},"required":["accounts"]})",
       .read = get_balance,
   });
   registry.add(Action{

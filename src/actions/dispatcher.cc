@@ -63,8 +63,8 @@ struct LogContext {
 
 void log_outcome(const LogContext& c, const Outcome& out) {
   if (!obs::enabled(obs::Level::kInfo)) return;
-  const double ms = std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - c.start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.start).count();
   char details[96];
   std::snprintf(details, sizeof details, "{\"status\":%d,\"replayed\":%s,\"duration_ms\":%.3f}",
                 out.status, out.replayed ? "true" : "false", ms);
@@ -121,8 +121,8 @@ void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done
   // Precedence: scope, person, input, idempotency key, then the handler's own checks.
   if (!inv.principal.has(action.scope)) {
     return refuse({ErrorCode::kForbidden,
-                   "this action needs the scope " + std::string(auth::scope_name(action.scope)),
-                   "", ""});
+                   "this action needs the scope " + std::string(auth::scope_name(action.scope)), "",
+                   ""});
   }
   if (inv.user_id.empty()) {
     return refuse(Error::invalid("X-Centli-User", "a delegated call must name the person"));
@@ -135,7 +135,8 @@ void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done
     if (auto rid = json::get_string(*inv.input, "request_id")) key = std::string(*rid);
   }
   if (!key.empty() && !valid_key(key)) {
-    return refuse(Error::invalid("Idempotency-Key", "the key must be 1 to 255 visible ASCII characters"));
+    return refuse(
+        Error::invalid("Idempotency-Key", "the key must be 1 to 255 visible ASCII characters"));
   }
   Call call{inv.principal, inv.user_id, *input, inv.correlation_id, inv.locale, services_};
   if (action.read) {
@@ -218,16 +219,15 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     }
     if (keyed && outcome->status < 500) {
       auto st = tx.db().prepare(kInsertIdempotency);
-      const bool stored =
-          st && st->bind(1, keyed->principal)
-                    .bind(2, keyed->key)
-                    .bind(3, action)
-                    .bind(4, keyed->fingerprint)
-                    .bind(5, outcome->status)
-                    .bind(6, outcome->body)
-                    .bind(7, tx.now_ms())
-                    .bind(8, tx.now_ms() + limits::kIdempotencyRetentionMs)
-                    .exec();
+      const bool stored = st && st->bind(1, keyed->principal)
+                                    .bind(2, keyed->key)
+                                    .bind(3, action)
+                                    .bind(4, keyed->fingerprint)
+                                    .bind(5, outcome->status)
+                                    .bind(6, outcome->body)
+                                    .bind(7, tx.now_ms())
+                                    .bind(8, tx.now_ms() + limits::kIdempotencyRetentionMs)
+                                    .exec();
       if (!stored) *outcome = problem({ErrorCode::kInternal, "store failure", "", ""}, correlation);
     }
   };
@@ -235,8 +235,9 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
                  correlation = inv.correlation_id](bool committed) {
     if (committed && *defer && !outcome->is_error) {
       return (*defer)([this, slot, keyed, done](Reply final_reply) {
-        finish_deferred(slot, keyed, Outcome{final_reply.status, std::move(final_reply.body),
-                                             false, false}, done);
+        finish_deferred(slot, keyed,
+                        Outcome{final_reply.status, std::move(final_reply.body), false, false},
+                        done);
       });
     }
     if (!slot.empty()) release(slot);
@@ -265,8 +266,11 @@ void Dispatcher::finish_deferred(const std::string& slot, const std::optional<Ke
   auto run = [keyed = *keyed, final_ptr](store::WriteTx& tx) {
     auto st = tx.db().prepare(kUpdateIdempotency);
     if (st) {
-      (void)st->bind(1, keyed.principal).bind(2, keyed.key).bind(3, final_ptr->status)
-          .bind(4, final_ptr->body).exec();
+      (void)st->bind(1, keyed.principal)
+          .bind(2, keyed.key)
+          .bind(3, final_ptr->status)
+          .bind(4, final_ptr->body)
+          .exec();
     }
   };
   auto after = [this, slot, final_ptr, done](bool) {

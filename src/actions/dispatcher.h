@@ -18,9 +18,9 @@ namespace centli::actions {
 struct Invocation {
   const Action* action = nullptr;
   auth::Principal principal;
-  std::string user_id;                       // the person acted for
-  const rapidjson::Value* input = nullptr;   // JSON object, numbers parsed as text
-  std::string idempotency_key;               // empty when none; else request_id is used
+  std::string user_id;                      // the person acted for
+  const rapidjson::Value* input = nullptr;  // JSON object, numbers parsed as text
+  std::string idempotency_key;              // empty when none; else request_id is used
   std::string correlation_id;
   std::string locale = "es-MX";
 };

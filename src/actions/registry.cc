@@ -34,9 +34,8 @@ std::size_t code_points(std::string_view s) {
 }
 
 bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 std::expected<Input::Value, Error> check_field(const Field& f, const rapidjson::Value& v) {
@@ -62,8 +61,8 @@ std::expected<Input::Value, Error> check_field(const Field& f, const rapidjson::
       if (ec != std::errc() || p != s.data() + s.size() || s.empty())
         return std::unexpected(Error::invalid(n, n + " must be an integer"));
       if (x < f.min || x > f.max) {
-        return std::unexpected(Error::invalid(n, n + " must be between " + std::to_string(f.min) +
-                                                     " and " + std::to_string(f.max)));
+        return std::unexpected(Error::invalid(
+            n, n + " must be between " + std::to_string(f.min) + " and " + std::to_string(f.max)));
       }
       return x;
     }
@@ -93,9 +92,12 @@ std::expected<Input::Value, Error> check_field(const Field& f, const rapidjson::
 
 std::string_view type_name(FieldType t) {
   switch (t) {
-    case FieldType::kInteger: return "integer";
-    case FieldType::kBoolean: return "boolean";
-    default: return "string";
+    case FieldType::kInteger:
+      return "integer";
+    case FieldType::kBoolean:
+      return "boolean";
+    default:
+      return "string";
   }
 }
 
@@ -142,9 +144,12 @@ std::string Input::canonical() const {
   w.StartObject();
   for (const auto& [k, v] : values_) {
     json::key(w, k);
-    if (auto* s = std::get_if<std::string>(&v)) json::str(w, *s);
-    else if (auto* i = std::get_if<std::int64_t>(&v)) w.Int64(*i);
-    else w.Bool(std::get<bool>(v));
+    if (auto* s = std::get_if<std::string>(&v))
+      json::str(w, *s);
+    else if (auto* i = std::get_if<std::int64_t>(&v))
+      w.Int64(*i);
+    else
+      w.Bool(std::get<bool>(v));
   }
   w.EndObject();
   return std::string(json::view(b));
@@ -221,14 +226,16 @@ std::expected<rapidjson::Value, Error> coerce_text(const Field& f, std::string_v
 
 std::expected<Input, Error> validate(const Action& action, const rapidjson::Value& object,
                                      std::initializer_list<std::string_view> ignored) {
-  if (!object.IsObject()) return std::unexpected(Error::invalid("", "the input must be a JSON object"));
+  if (!object.IsObject())
+    return std::unexpected(Error::invalid("", "the input must be a JSON object"));
   for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
     std::string_view name(it->name.GetString(), it->name.GetStringLength());
     const bool known = std::any_of(action.fields.begin(), action.fields.end(),
                                    [&](const Field& f) { return f.name == name; });
     const bool skip = std::find(ignored.begin(), ignored.end(), name) != ignored.end();
     if (!known && !skip) {
-      return std::unexpected(Error::invalid(std::string(name), "unknown field " + std::string(name)));
+      return std::unexpected(
+          Error::invalid(std::string(name), "unknown field " + std::string(name)));
     }
   }
   Input input;
@@ -259,7 +266,8 @@ std::string input_schema(const Action& action, bool include_query_and_path) {
     w.StartObject();
     json::kv(w, "type", type_name(f.type));
     json::kv(w, "description", f.description);
-    if (f.type == FieldType::kString) json::kv_int(w, "maxLength", static_cast<std::int64_t>(f.length_max));
+    if (f.type == FieldType::kString)
+      json::kv_int(w, "maxLength", static_cast<std::int64_t>(f.length_max));
     if (f.type == FieldType::kInteger) {
       json::kv_int(w, "minimum", f.min);
       json::kv_int(w, "maximum", f.max);

@@ -28,8 +28,8 @@ enum class FieldType {
   kString,   // text, max_length enforced
   kInteger,  // whole number within [min, max]
   kBoolean,
-  kMoney,    // decimal in major units, at most two decimals; > 0; held as int64 minor units
-  kDate,     // ISO 8601 date or date-time; held as Unix ms
+  kMoney,  // decimal in major units, at most two decimals; > 0; held as int64 minor units
+  kDate,   // ISO 8601 date or date-time; held as Unix ms
 };
 
 enum class FieldIn { kBody, kQuery, kPath };
@@ -38,7 +38,7 @@ struct Field {
   std::string name;
   FieldType type = FieldType::kString;
   bool required = false;
-  std::string description;  // for a language model; allowed values are listed here, no enum
+  std::string description;     // for a language model; allowed values are listed here, no enum
   std::size_t length_max = 0;  // kString: required > 0
   std::int64_t min = 0;        // kInteger
   std::int64_t max = 0;        // kInteger
@@ -113,8 +113,8 @@ class Registry {
   void add(Action action);
   const Action* find(std::string_view name) const;
   // Matches a REST path (with {name} segments); fills path values. Any method.
-  std::vector<const Action*> match_path(std::string_view path,
-                                        std::vector<std::pair<std::string, std::string>>* params) const;
+  std::vector<const Action*> match_path(
+      std::string_view path, std::vector<std::pair<std::string, std::string>>* params) const;
   const std::vector<std::unique_ptr<Action>>& all() const { return actions_; }
   std::vector<std::string> groups() const;
 

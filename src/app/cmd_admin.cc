@@ -33,8 +33,7 @@ int create_token(const TokenOptions& o) {
   for (const auto& s : o.scopes) {
     auto scope = auth::parse_scope(s);
     if (!scope) {
-      std::cerr << "centli: unknown scope " << s << " (known: "
-                << auth::scope_list(~0u) << ")\n";
+      std::cerr << "centli: unknown scope " << s << " (known: " << auth::scope_list(~0u) << ")\n";
       return kExitUsage;
     }
     p.scopes |= *scope;
@@ -52,8 +51,8 @@ int create_token(const TokenOptions& o) {
     return kExitUnavailable;
   }
   std::cout << "# " << (p.kind == auth::Principal::Kind::kUser ? "person " : "service ")
-            << p.subject << (p.delegate ? " (delegated)" : "") << ", scopes: "
-            << auth::scope_list(p.scopes) << "\n"
+            << p.subject << (p.delegate ? " (delegated)" : "")
+            << ", scopes: " << auth::scope_list(p.scopes) << "\n"
             << *token << std::endl;
   return kExitOk;
 }

@@ -40,7 +40,8 @@ std::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(s
     return std::unexpected("--listen has a bad port");
   }
   std::string host(s.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return std::pair{host, static_cast<std::uint16_t>(port)};
 }
 
@@ -65,14 +66,14 @@ int serve(ServeOptions o) {
   auto level = parse_level(o.log_level);
   auto listen = parse_listen(o.listen);
   if (!level || !listen) {
-    std::cerr << "centli: " << (!level ? "--log-level is debug, info, warn or error" : listen.error())
-              << "\n";
+    std::cerr << "centli: "
+              << (!level ? "--log-level is debug, info, warn or error" : listen.error()) << "\n";
     return kExitUsage;
   }
-  for (auto r : {apply_limit(o.transfer_limit, o.runtime.banking.transfer_amount_minor_max,
-                             "--transfer-limit"),
-                 apply_limit(o.daily_limit, o.runtime.banking.daily_outflow_minor_max,
-                             "--daily-limit")}) {
+  for (auto r :
+       {apply_limit(o.transfer_limit, o.runtime.banking.transfer_amount_minor_max,
+                    "--transfer-limit"),
+        apply_limit(o.daily_limit, o.runtime.banking.daily_outflow_minor_max, "--daily-limit")}) {
     if (!r) {
       std::cerr << "centli: " << r.error() << "\n";
       return kExitUsage;
@@ -105,11 +106,12 @@ int serve(ServeOptions o) {
   agents::AgentDoors agent_doors(r.registry, *r.dispatcher);
   agent_doors.install(router);
   add_events_routes(router, r);
-  http::Server server({listen->first, listen->second, o.threads},
-                      [&router](http::Request&& req, http::Responder respond) {
-                        router.handle(std::move(req), std::move(respond));
-                      },
-                      http::Router::refusal);
+  http::Server server(
+      {listen->first, listen->second, o.threads},
+      [&router](http::Request&& req, http::Responder respond) {
+        router.handle(std::move(req), std::move(respond));
+      },
+      http::Router::refusal);
   if (auto started = server.start(); !started) {
     std::cerr << "centli: " << started.error() << "\n";
     return kExitUnavailable;
@@ -120,9 +122,9 @@ int serve(ServeOptions o) {
     obs::log(obs::Level::kInfo, "stopping: signal received");
     server.stop();
   });
-  const std::string details = "{\"listen\":\"" + listen->first + ":" +
-                              std::to_string(server.port()) + "\",\"schema_version\":" +
-                              std::to_string(r.store->schema_version()) + "}";
+  const std::string details =
+      "{\"listen\":\"" + listen->first + ":" + std::to_string(server.port()) +
+      "\",\"schema_version\":" + std::to_string(r.store->schema_version()) + "}";
   obs::log(obs::Level::kWarn, "centli serving", {"", "", "", "", details});
   server.run();
   (*saga)->stop();

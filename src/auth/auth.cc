@@ -14,9 +14,12 @@ struct ScopeName {
   std::string_view name;
 };
 constexpr ScopeName kScopes[] = {
-    {kBankingRead, "banking:read"},         {kBankingTransfer, "banking:transfer"},
-    {kMarketplaceRead, "marketplace:read"}, {kMarketplacePurchase, "marketplace:purchase"},
-    {kCrmRead, "crm:read"},                 {kCrmWrite, "crm:write"},
+    {kBankingRead, "banking:read"},
+    {kBankingTransfer, "banking:transfer"},
+    {kMarketplaceRead, "marketplace:read"},
+    {kMarketplacePurchase, "marketplace:purchase"},
+    {kCrmRead, "crm:read"},
+    {kCrmWrite, "crm:write"},
     {kAdmin, "admin"},
 };
 
@@ -75,7 +78,8 @@ std::expected<std::string, std::string> TokenStore::create(const Principal& p) {
     if (!r) failure = r.error().message;
   });
   if (!committed || !failure.empty()) {
-    return std::unexpected("cannot store the token: " + (failure.empty() ? "commit failed" : failure));
+    return std::unexpected("cannot store the token: " +
+                           (failure.empty() ? "commit failed" : failure));
   }
   return token;
 }

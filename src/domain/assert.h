@@ -4,11 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define CENTLI_ASSERT(cond)                                                              \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "centli: assertion failed: %s at %s:%d\n", #cond, __FILE__, \
-                   __LINE__);                                                            \
-      std::abort();                                                                      \
-    }                                                                                    \
+#define CENTLI_ASSERT(cond)                                                                       \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      std::fprintf(stderr, "centli: assertion failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                               \
+    }                                                                                             \
   } while (0)

@@ -8,10 +8,10 @@
 namespace centli {
 
 enum class ErrorCode {
-  kInvalidRequest,        // malformed input; `field` names the offending field
-  kUnauthorized,          // no valid bearer token
-  kForbidden,             // token lacks the scope
-  kNotFound,              // unknown route
+  kInvalidRequest,  // malformed input; `field` names the offending field
+  kUnauthorized,    // no valid bearer token
+  kForbidden,       // token lacks the scope
+  kNotFound,        // unknown route
   kMethodNotAllowed,
   kPayloadTooLarge,
   kHeaderTooLarge,
@@ -24,8 +24,8 @@ enum class ErrorCode {
   kDailyLimitExceeded,
   kInsufficientFunds,
   kIdempotencyKeyRequired,
-  kIdempotencyKeyReused,   // same key, different payload
-  kIdempotencyKeyInUse,    // same key, first request still running
+  kIdempotencyKeyReused,  // same key, different payload
+  kIdempotencyKeyInUse,   // same key, first request still running
   kBeneficiaryNotFound,
   kBeneficiaryDuplicate,
   kBeneficiaryLimit,
@@ -39,7 +39,7 @@ enum class ErrorCode {
   kPurchaseNotFound,
   kEventNotFound,
   kConflict,
-  kUnavailable,            // store closed, queue full
+  kUnavailable,  // store closed, queue full
   kInternal,
 };
 

@@ -11,8 +11,8 @@ struct TypeName {
   std::string_view name;
 };
 constexpr TypeName kTypes[] = {
-    {AccountType::kChecking, "checking"}, {AccountType::kSavings, "savings"},
-    {AccountType::kCredit, "credit"},     {AccountType::kClearing, "clearing"},
+    {AccountType::kChecking, "checking"},     {AccountType::kSavings, "savings"},
+    {AccountType::kCredit, "credit"},         {AccountType::kClearing, "clearing"},
     {AccountType::kSettlement, "settlement"},
 };
 
@@ -69,10 +69,10 @@ std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountSta
         refuse(ErrorCode::kAccountNotFound, "the target account was not found", "to_account"));
   }
   if (!source->active || !target->active) {
-    return std::unexpected(refuse(ErrorCode::kAccountInactive,
-                                  !source->active ? "the source account is not active"
-                                                  : "the target account is not active",
-                                  !source->active ? "from_account" : "to_account"));
+    return std::unexpected(refuse(
+        ErrorCode::kAccountInactive,
+        !source->active ? "the source account is not active" : "the target account is not active",
+        !source->active ? "from_account" : "to_account"));
   }
   if ((!check.currency.empty() && check.currency != source->currency) ||
       source->currency != target->currency) {
@@ -103,13 +103,14 @@ std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountSta
     plan.daily_used_after = *after;
   }
   if (available_minor(*source) < check.amount_minor) {
-    return std::unexpected(
-        refuse(ErrorCode::kInsufficientFunds, "the source account has insufficient funds", "amount"));
+    return std::unexpected(refuse(ErrorCode::kInsufficientFunds,
+                                  "the source account has insufficient funds", "amount"));
   }
   auto source_after = money::sub(source->posted_minor, check.amount_minor);
   auto target_after = money::add(target->posted_minor, check.amount_minor);
   if (!source_after || !target_after) {
-    return std::unexpected(refuse(ErrorCode::kAmountLimitExceeded, "the amount is too large", "amount"));
+    return std::unexpected(
+        refuse(ErrorCode::kAmountLimitExceeded, "the amount is too large", "amount"));
   }
   plan.source_posted_after = *source_after;
   plan.target_posted_after = *target_after;

@@ -26,7 +26,7 @@ struct AccountState {
   AccountType type = AccountType::kChecking;
   bool active = true;
   std::string currency;
-  std::int64_t posted_minor = 0;        // credit accounts: negative while money is owed
+  std::int64_t posted_minor = 0;  // credit accounts: negative while money is owed
   std::int64_t held_minor = 0;
   std::int64_t credit_limit_minor = 0;  // credit accounts only
 };
@@ -47,10 +47,10 @@ enum class TargetKind {
 };
 
 struct TransferCheck {
-  std::string_view user_id;            // the person moving money
-  std::string_view currency;           // requested currency; empty means the source's
-  std::int64_t amount_minor = 0;       // > 0, validated by the caller
-  std::int64_t daily_used_minor = 0;   // outflow to other people already today
+  std::string_view user_id;           // the person moving money
+  std::string_view currency;          // requested currency; empty means the source's
+  std::int64_t amount_minor = 0;      // > 0, validated by the caller
+  std::int64_t daily_used_minor = 0;  // outflow to other people already today
   TargetKind target_kind = TargetKind::kCustomerAccount;
 };
 

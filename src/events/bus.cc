@@ -139,6 +139,11 @@ struct Bus::Impl {
   std::thread dispatcher;
   bool started = false;
   http::Client client;
+  // The dispatcher's position, ahead of the persisted one while passes create no deliveries:
+  // those passes skip a write (rescanning them after a crash inserts nothing, deliveries being
+  // unique per event and target). Only the dispatcher thread touches these two.
+  std::int64_t memory_cursor = -1;
+  std::int64_t cursor_persisted_ms = 0;
 
   std::expected<void, std::string> compile(BusOptions o);
   void dispatch_loop();
@@ -289,7 +294,7 @@ static OutboxRows read_rows(sqlite::Stmt& st) {
 }
 
 bool Bus::Impl::dispatch_pass() {
-  const std::int64_t cursor = read_cursor();
+  const std::int64_t cursor = memory_cursor >= 0 ? memory_cursor : read_cursor();
   if (cursor < 0) return false;
   OutboxRows rows;
   {
@@ -329,6 +334,12 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
       }
     }
   }
+  const bool advance = cursor > 0 && replay_id == 0;
+  const std::int64_t now = util::now_ms();
+  if (advance && out.empty() && now - cursor_persisted_ms < limits::kDispatchCursorPersistMs) {
+    memory_cursor = cursor;
+    return true;
+  }
   bool ok = true;
   const bool committed = store.write_sync([&](store::WriteTx& tx) {
     for (const auto& row : out) {
@@ -349,6 +360,10 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
       if (!st || !st->bind(1, kCursorKey).bind(2, std::to_string(cursor)).exec()) ok = false;
     }
   });
+  if (committed && ok && advance) {
+    memory_cursor = cursor;
+    cursor_persisted_ms = now;
+  }
   return committed && ok;
 }
 

@@ -13,11 +13,11 @@
 namespace centli::events {
 
 struct EventDraft {
-  std::string_view event_type;      // TRANSFER_COMPLETED
-  std::string_view source;          // action group: core-banking, crm, marketplace
+  std::string_view event_type;  // TRANSFER_COMPLETED
+  std::string_view source;      // action group: core-banking, crm, marketplace
   std::string_view user_id;
   std::string_view correlation_id;
-  std::string_view data_json;       // JSON object text for `data`
+  std::string_view data_json;  // JSON object text for `data`
 };
 
 // Appends one event with a fresh random event_id and the transaction's timestamp.

@@ -54,8 +54,8 @@ Response Router::refusal(int status, std::string_view code, std::string_view det
   if (status == 413) ec = ErrorCode::kPayloadTooLarge;
   if (status == 431) ec = ErrorCode::kHeaderTooLarge;
   if (status >= 500) ec = ErrorCode::kInternal;
-  auto out =
-      actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""}, util::fast_unique_id("cor-"));
+  auto out = actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""},
+                                          util::fast_unique_id("cor-"));
   Response r = json_response(out.status, std::move(out.body));
   r.content_type = "application/problem+json";
   return r;

@@ -27,11 +27,13 @@ struct DemoAccount {
 // The original design's example ids are kept: user-123 owns acc-456; acc-789 is another
 // customer's. Balances are deposits made by the demo loader.
 constexpr DemoAccount kAccounts[] = {
-    {"user-123", "acc-456", "0123456780456", "checking", "active", "Cuenta de cheques", 5'000'000, 0},
+    {"user-123", "acc-456", "0123456780456", "checking", "active", "Cuenta de cheques", 5'000'000,
+     0},
     {"user-123", "acc-457", "0123456780457", "savings", "active", "Ahorro", 2'500'000, 0},
-    {"user-123", "acc-458", "4152313400000458", "credit", "active", "Tarjeta de crédito",
-     -250'000, 3'000'000},
-    {"user-456", "acc-789", "0123456780789", "checking", "active", "Cuenta de cheques", 1'500'000, 0},
+    {"user-123", "acc-458", "4152313400000458", "credit", "active", "Tarjeta de crédito", -250'000,
+     3'000'000},
+    {"user-456", "acc-789", "0123456780789", "checking", "active", "Cuenta de cheques", 1'500'000,
+     0},
     {"user-456", "acc-790", "0123456780790", "savings", "frozen", "Ahorro congelado", 100'000, 0},
     {"user-999", "acc-999", "0123456780999", "checking", "active", "Cuenta de cheques", 10'000, 0},
     {"bank", "acc-clearing", "0000000000001", "clearing", "active", "SPEI clearing", 0, 0},
@@ -51,7 +53,9 @@ std::expected<void, std::string> core_banking_demo(WriteTx& tx) {
                  .bind(8, a.credit_limit_minor)
                  .bind(9, tx.now_ms())
                  .exec();
-    if (!r) return std::unexpected("demo account " + std::string(a.account_id) + ": " + r.error().message);
+    if (!r)
+      return std::unexpected("demo account " + std::string(a.account_id) + ": " +
+                             r.error().message);
   }
   return {};
 }

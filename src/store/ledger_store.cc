@@ -97,7 +97,7 @@ std::expected<std::vector<ledger::AccountState>, sqlite::DbError> list_accounts(
 }
 
 std::expected<std::int64_t, sqlite::DbError> daily_outflow(sqlite::Db& db, std::string_view user_id,
-                                                          std::string_view day) {
+                                                           std::string_view day) {
   auto st = db.prepare(kSelectDaily);
   if (!st) return std::unexpected(st.error());
   st->bind(1, user_id).bind(2, day);
@@ -113,13 +113,13 @@ std::expected<void, sqlite::DbError> post(WriteTx& tx, const Posting& p) {
                 p.target_posted_after - p.target->posted_minor);
   if (auto r = set_posted(tx, p.source->account_id, p.source_posted_after); !r) return r;
   if (auto r = set_posted(tx, p.target->account_id, p.target_posted_after); !r) return r;
-  if (auto r = insert_entry(tx, p, *p.source, "debit", p.source_posted_after,
-                            p.source_counterparty);
+  if (auto r =
+          insert_entry(tx, p, *p.source, "debit", p.source_posted_after, p.source_counterparty);
       !r) {
     return r;
   }
-  if (auto r = insert_entry(tx, p, *p.target, "credit", p.target_posted_after,
-                            p.target_counterparty);
+  if (auto r =
+          insert_entry(tx, p, *p.target, "credit", p.target_posted_after, p.target_counterparty);
       !r) {
     return r;
   }

@@ -21,7 +21,7 @@ std::expected<std::optional<ledger::AccountState>, sqlite::DbError> load_account
 std::expected<std::vector<ledger::AccountState>, sqlite::DbError> list_accounts(
     sqlite::Db& db, std::string_view user_id);
 std::expected<std::int64_t, sqlite::DbError> daily_outflow(sqlite::Db& db, std::string_view user_id,
-                                                          std::string_view day);
+                                                           std::string_view day);
 
 struct Posting {
   std::string_view transfer_id;

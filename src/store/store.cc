@@ -9,9 +9,9 @@
 #include <cstring>
 #include <future>
 
-#include "util/limits.h"
 #include "store/migrations.h"
 #include "util/clock.h"
+#include "util/limits.h"
 
 namespace centli::store {
 namespace {

@@ -7,8 +7,8 @@ namespace centli::json {
 
 const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view name) {
   if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(
-      rapidjson::Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+  auto it = obj.FindMember(rapidjson::Value(
+      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
   return it == obj.MemberEnd() ? nullptr : &it->value;
 }
 

@@ -51,8 +51,8 @@ static_assert(kWriteBatchMax <= kWriteQueueMax);
 // covers it with a sign and spaces to spare, longer input is refused before parsing.
 inline constexpr std::size_t kAmountTextMax = 24;
 // Default per-transfer and per-person daily limits (configurable on serve).
-inline constexpr std::int64_t kTransferAmountMinorMaxDefault = 5'000'000;   // 50,000.00
-inline constexpr std::int64_t kDailyOutflowMinorMaxDefault = 10'000'000;    // 100,000.00
+inline constexpr std::int64_t kTransferAmountMinorMaxDefault = 5'000'000;  // 50,000.00
+inline constexpr std::int64_t kDailyOutflowMinorMaxDefault = 10'000'000;   // 100,000.00
 // Free text on a movement, as a statement line shows it.
 inline constexpr std::size_t kDescriptionMax = 140;
 
@@ -160,6 +160,10 @@ inline constexpr std::size_t kEventsListMax = 1000;
 static_assert(kDeliveryAttemptsDefault <= kDeliveryAttemptsMax);
 static_assert(kBackoffCapMsDefault <= kBackoffCapMsMax);
 static_assert(kWebhookTimeoutMsMax <= kClientTimeoutMsMax);
+
+// The event dispatcher persists its position at least this often while passes create no
+// deliveries; a crash rescans at most this window, which inserts nothing twice.
+inline constexpr std::int64_t kDispatchCursorPersistMs = 1'000;
 
 // --- marketplace ---
 // Units of one product in one purchase: a person's basket, not a wholesale order; it also keeps

@@ -92,21 +92,36 @@ DbError Db::last_error() const {
   return DbError{sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)};
 }
 
-Savepoint::Savepoint(Db& db) : db_(db) { open_ = db_.exec("SAVEPOINT sp").has_value(); }
+namespace {
+
+constexpr const char* kSavepoint = "SAVEPOINT sp";
+constexpr const char* kRelease = "RELEASE sp";
+constexpr const char* kRollbackTo = "ROLLBACK TO sp";
+
+// Savepoints run several times per command: prepared once per connection, not parsed each time.
+std::expected<void, DbError> run(Db& db, const char* sql) {
+  auto st = db.prepare(sql);
+  if (!st) return std::unexpected(st.error());
+  return st->exec();
+}
+
+}  // namespace
+
+Savepoint::Savepoint(Db& db) : db_(db) { open_ = run(db_, kSavepoint).has_value(); }
 
 Savepoint::~Savepoint() { rollback(); }
 
 std::expected<void, DbError> Savepoint::release() {
   if (!open_) return std::unexpected(DbError{SQLITE_MISUSE, "savepoint is not open"});
   open_ = false;
-  return db_.exec("RELEASE sp");
+  return run(db_, kRelease);
 }
 
 void Savepoint::rollback() {
   if (!open_) return;
   open_ = false;
-  (void)db_.exec("ROLLBACK TO sp");
-  (void)db_.exec("RELEASE sp");
+  (void)run(db_, kRollbackTo);
+  (void)run(db_, kRelease);
 }
 
 }  // namespace centli::sqlite
