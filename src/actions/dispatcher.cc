@@ -186,16 +186,8 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
                            "a request with this key is still running; retry later", "", ""},
                           inv.correlation_id));
     }
-    auto reader = services_.store.reader();
-    if (auto s = find_stored(reader.db(), keyed->principal, keyed->key, util::now_ms())) {
-      release(slot);
-      if (s->fingerprint != keyed->fingerprint) {
-        return done(problem({ErrorCode::kIdempotencyKeyReused,
-                             "this key was used with a different request", "", ""},
-                            inv.correlation_id));
-      }
-      return done(std::move(s->outcome));
-    }
+    // The stored answer, if any, is looked up by the writer inside the batch: one lookup per
+    // command, in the transaction that would otherwise store it.
   }
   auto outcome = std::make_shared<Outcome>();
   auto defer = std::make_shared<std::function<void(std::function<void(Reply)>)>>();
@@ -203,7 +195,11 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
                  correlation = inv.correlation_id](store::WriteTx& tx) {
     if (keyed) {
       if (auto s = find_stored(tx.db(), keyed->principal, keyed->key, tx.now_ms())) {
-        *outcome = std::move(s->outcome);
+        *outcome = s->fingerprint == keyed->fingerprint
+                       ? std::move(s->outcome)
+                       : problem({ErrorCode::kIdempotencyKeyReused,
+                                  "this key was used with a different request", "", ""},
+                                 correlation);
         return;
       }
     }

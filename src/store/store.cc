@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <future>
 
 #include "store/migrations.h"
@@ -21,11 +22,14 @@ constexpr const char* kWriterPragmas =
     "PRAGMA synchronous=FULL;"  // an acknowledged commit survives power loss
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA cache_size=-16000;"
-    "PRAGMA wal_autocheckpoint=4000;";
+    "PRAGMA wal_autocheckpoint=0;"  // the checkpointer thread does it
+    "PRAGMA mmap_size=268435456;";
 constexpr const char* kReaderPragmas =
     "PRAGMA query_only=1;"
     "PRAGMA temp_store=MEMORY;"
-    "PRAGMA cache_size=-4000;";
+    "PRAGMA cache_size=-4000;"
+    // A commit empties every reader's page cache; mapped pages are re-read without a syscall.
+    "PRAGMA mmap_size=268435456;";
 constexpr const char* kSchemaVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);";
 constexpr const char* kSelectSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
@@ -98,11 +102,26 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOption
   auto db = sqlite::Db::open(s->db_path_, options.create, false);
   if (!db) return std::unexpected("cannot open " + s->db_path_ + ": " + db.error().message);
   s->writer_db_ = std::move(*db);
-  if (auto r = s->writer_db_->exec(kWriterPragmas); !r) {
+  const std::string size_limit =
+      "PRAGMA journal_size_limit=" + std::to_string(limits::kWalFileBytesMax) + ";";
+  auto r = s->writer_db_->exec(kWriterPragmas);
+  if (r) r = s->writer_db_->exec(size_limit.c_str());
+  if (!r) {
     return std::unexpected("cannot configure " + s->db_path_ + ": " + r.error().message);
   }
   if (auto r = migrate(*s->writer_db_, s->schema_version_); !r) return std::unexpected(r.error());
   s->writer_ = std::thread([p = s.get()] { p->writer_loop(); });
+  if (options.exclusive) {
+    auto ckpt = sqlite::Db::open(s->db_path_, false, false);
+    if (!ckpt) return std::unexpected("cannot open " + s->db_path_ + ": " + ckpt.error().message);
+    s->checkpoint_db_ = std::move(*ckpt);
+    // A connection learns the database is in WAL mode on its first read; until then a
+    // checkpoint on it does nothing.
+    if (auto r = s->checkpoint_db_->exec("SELECT count(*) FROM sqlite_master"); !r) {
+      return std::unexpected("cannot read " + s->db_path_ + ": " + r.error().message);
+    }
+    s->checkpointer_ = std::thread([p = s.get()] { p->checkpoint_loop(); });
+  }
   return s;
 }
 
@@ -147,6 +166,26 @@ void Store::writer_loop() {
     }
     run_batch(batch);
     batch.clear();
+  }
+}
+
+void Store::checkpoint_loop() {
+  std::unique_lock lock(mu_);
+  while (!closing_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(limits::kCheckpointIntervalMs));
+    if (closing_) break;
+    lock.unlock();
+    int log_frames = 0, copied_frames = 0;
+    // PASSIVE never blocks the writer or readers; it copies what no reader still needs.
+    sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                              &log_frames, &copied_frames);
+    if (log_frames > limits::kWalFramesRestartMin) {
+      // A WAL this long means readers kept PASSIVE from finishing; RESTART waits for them
+      // briefly so the next commit starts the WAL over instead of growing it.
+      sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                nullptr, nullptr);
+    }
+    lock.lock();
   }
 }
 
@@ -203,7 +242,10 @@ void Store::close() {
     closing_ = true;
   }
   cv_.notify_all();
+  checkpoint_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  checkpoint_db_.reset();
   if (writer_db_) (void)writer_db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 

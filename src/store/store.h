@@ -94,6 +94,9 @@ class Store {
   friend class Reader;
   Store() = default;
   void writer_loop();
+  // Copies committed WAL frames into the database on its own connection, so the writer thread
+  // never pays for a checkpoint inside a commit.
+  void checkpoint_loop();
   void run_batch(std::vector<WriteJob>& batch);
   void give_back(std::unique_ptr<sqlite::Db> db);
   std::expected<std::unique_ptr<sqlite::Db>, std::string> open_reader();
@@ -110,6 +113,9 @@ class Store {
   std::deque<WriteJob> queue_;
   bool closing_ = false;
   std::thread writer_;
+  std::unique_ptr<sqlite::Db> checkpoint_db_;
+  std::thread checkpointer_;
+  std::condition_variable checkpoint_cv_;  // with mu_; woken by close()
   std::vector<std::function<void()>> commit_listeners_;
 
   std::mutex pool_mu_;

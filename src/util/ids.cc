@@ -8,11 +8,14 @@
 #include <random>
 
 #include "domain/assert.h"
+#include "util/clock.h"
 
 namespace centli::util {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+// 11 hex digits of milliseconds cover the years 1970 to 2527.
+constexpr int kTimeHexDigits = 11;
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
@@ -29,7 +32,10 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
 std::string random_id(std::string_view prefix) {
   unsigned char bytes[16];
   CENTLI_ASSERT(RAND_bytes(bytes, sizeof bytes) == 1);
+  const auto ms = static_cast<std::uint64_t>(now_ms());
   std::string out(prefix);
+  out.reserve(prefix.size() + kTimeHexDigits + 32);
+  for (int shift = 4 * (kTimeHexDigits - 1); shift >= 0; shift -= 4) out += kHex[(ms >> shift) & 15];
   out += to_hex(bytes, sizeof bytes);
   return out;
 }

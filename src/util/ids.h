@@ -6,7 +6,10 @@
 
 namespace centli::util {
 
-// prefix + 32 lowercase hex characters of 128 random bits: "trf-9f1c...". Never sequential.
+// prefix + 11 hex characters of the Unix time in ms + 32 hex characters of 128 random bits:
+// "trf-19ab3c4d5e6" + "9f1c...". Never sequential or guessable (the random part is the
+// CSPRNG's), but ids made later sort later, so inserting them touches the end of an index
+// instead of a random page (docs/decisions.md).
 std::string random_id(std::string_view prefix);
 // prefix + 32 hex characters from a per-thread generator seeded by the CSPRNG: unique in
 // practice but not secret. For correlation ids, which are labels, never credentials.

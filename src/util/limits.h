@@ -45,6 +45,13 @@ inline constexpr std::size_t kWriteQueueMax = 20'000;
 // Reader connections; readers never block the writer in WAL mode.
 inline constexpr std::size_t kReaderConnectionsMax = 64;
 static_assert(kWriteBatchMax <= kWriteQueueMax);
+// The checkpointer copies the WAL into the database this often; a few hundred commits at most.
+inline constexpr int kCheckpointIntervalMs = 200;
+// Past this many WAL frames (4 KiB each, 64 MiB) the checkpointer waits for readers so the WAL
+// can start over, bounding its size on disk.
+inline constexpr int kWalFramesRestartMin = 16'384;
+// After the WAL starts over, its file is truncated to this size.
+inline constexpr std::int64_t kWalFileBytesMax = 64LL * 1024 * 1024;
 
 // --- money ---
 // Amount strings: "92233720368547758.07" is the largest int64 in centavos; 24 characters
