@@ -109,13 +109,17 @@ void Dispatcher::release(const std::string& slot) {
 }
 
 void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done_in) {
-  // The writer thread may call `done` after `inv` is gone: it owns copies of what it logs.
-  auto done = [ctx = LogContext{inv.action->name, inv.user_id, inv.correlation_id,
-                                std::chrono::steady_clock::now()},
-               done_in = std::move(done_in)](Outcome out) {
-    log_outcome(ctx, out);
-    done_in(std::move(out));
-  };
+  // The writer thread may call `done` after `inv` is gone: it owns copies of what it logs,
+  // made only when the line will be written.
+  std::function<void(Outcome)> done = std::move(done_in);
+  if (obs::enabled(obs::Level::kInfo)) {
+    done = [ctx = LogContext{inv.action->name, inv.user_id, inv.correlation_id,
+                             std::chrono::steady_clock::now()},
+            inner = std::move(done)](Outcome out) {
+      log_outcome(ctx, out);
+      inner(std::move(out));
+    };
+  }
   const Action& action = *inv.action;
   auto refuse = [&](Error e) { done(problem(e, inv.correlation_id)); };
   // Precedence: scope, person, input, idempotency key, then the handler's own checks.

@@ -174,6 +174,10 @@ std::vector<const Action*> Registry::match_path(
     std::string_view path, std::vector<std::pair<std::string, std::string>>* params) const {
   std::vector<const Action*> out;
   for (const auto& a : actions_) {
+    if (a->path.find('{') == std::string::npos) {  // a literal route: no parameters to collect
+      if (a->path == path) out.push_back(a.get());
+      continue;
+    }
     std::string_view pattern = a->path;
     std::string_view rest = path;
     std::vector<std::pair<std::string, std::string>> found;

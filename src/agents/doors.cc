@@ -167,8 +167,8 @@ void AgentDoors::agentcore(Router& router, Request&& req, std::string cor, Respo
   inv.idempotency_key = std::string(req.header("idempotency-key"));
   inv.correlation_id = cor;
   inv.locale = locale_of(req);
-  dispatcher_.invoke(inv,
-                     [respond, cor](actions::Outcome out) { respond(Router::render(out, cor)); });
+  dispatcher_.invoke(
+      inv, [respond, cor](actions::Outcome out) { respond(Router::render(std::move(out), cor)); });
 }
 
 void AgentDoors::mcp_post(Router& router, Request&& req, std::string cor, Responder respond) {

@@ -61,8 +61,8 @@ Response Router::refusal(int status, std::string_view code, std::string_view det
   return r;
 }
 
-Response Router::render(const actions::Outcome& outcome, std::string_view correlation_id) {
-  Response r = json_response(outcome.status, outcome.body);
+Response Router::render(actions::Outcome outcome, std::string_view correlation_id) {
+  Response r = json_response(outcome.status, std::move(outcome.body));
   if (outcome.is_error) r.content_type = "application/problem+json";
   r.headers.emplace_back("X-Correlation-Id", std::string(correlation_id));
   if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
@@ -240,7 +240,7 @@ void Router::serve_action(const actions::Action& action, Request&& request,
   std::string_view lang = request.header("accept-language");
   inv.locale = lang.starts_with("en") ? "en-US" : "es-MX";
   dispatcher_.invoke(inv, [respond = std::move(respond), correlation](actions::Outcome out) {
-    respond(render(out, correlation));
+    respond(render(std::move(out), correlation));
   });
 }
 

@@ -38,7 +38,7 @@ class Router {
   std::expected<Caller, Error> authenticate(const Request& request);
 
   // Renders an action outcome as an HTTP response with the correlation header.
-  static Response render(const actions::Outcome& outcome, std::string_view correlation_id);
+  static Response render(actions::Outcome outcome, std::string_view correlation_id);
   // Parses a JSON request body (numbers kept as text for exact money).
   static std::expected<void, Error> parse_body(const Request& request, rapidjson::Document& doc);
   // Decodes %XX and '+' in a query component; nullopt on a malformed escape.

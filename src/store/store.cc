@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <future>
 
 #include "store/migrations.h"
@@ -182,8 +182,8 @@ void Store::checkpoint_loop() {
     if (log_frames > limits::kWalFramesRestartMin) {
       // A WAL this long means readers kept PASSIVE from finishing; RESTART waits for them
       // briefly so the next commit starts the WAL over instead of growing it.
-      sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_RESTART,
-                                nullptr, nullptr);
+      sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr,
+                                nullptr);
     }
     lock.lock();
   }

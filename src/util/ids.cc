@@ -35,7 +35,8 @@ std::string random_id(std::string_view prefix) {
   const auto ms = static_cast<std::uint64_t>(now_ms());
   std::string out(prefix);
   out.reserve(prefix.size() + kTimeHexDigits + 32);
-  for (int shift = 4 * (kTimeHexDigits - 1); shift >= 0; shift -= 4) out += kHex[(ms >> shift) & 15];
+  for (int shift = 4 * (kTimeHexDigits - 1); shift >= 0; shift -= 4)
+    out += kHex[(ms >> shift) & 15];
   out += to_hex(bytes, sizeof bytes);
   return out;
 }
