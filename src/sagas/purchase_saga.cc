@@ -85,24 +85,8 @@ std::expected<std::optional<Purchase>, Error> load_purchase(sqlite::Db& db, std:
 }
 
 std::string event_data(const Purchase& p, std::string_view state, std::string_view reason) {
-  rapidjson::StringBuffer b;
-  json::Writer w(b);
-  w.StartObject();
-  json::kv(w, "purchase_id", p.purchase_id);
-  json::kv(w, "product_id", p.product_id);
-  json::kv(w, "retailer_id", p.retailer_id);
-  json::kv_int(w, "quantity", p.quantity);
-  json::kv(w, "account_id", p.account_id);
-  json::kv(w, "option_id", p.option_id);
-  json::key(w, "amount");
-  const std::string major = money::format_minor(p.total_minor);
-  w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
-  json::kv_int(w, "amount_minor", p.total_minor);
-  json::kv(w, "currency", p.currency);
-  json::kv(w, "state", state);
-  if (!reason.empty()) json::kv(w, "reason", reason);
-  w.EndObject();
-  return std::string(json::view(b));
+  return purchase_event_data({p.purchase_id, p.product_id, p.retailer_id, p.quantity, p.account_id,
+                              p.option_id, p.total_minor, p.currency, state, reason});
 }
 
 // Moves the purchase from `from` to `to` and records the step with its event, or does nothing
@@ -369,6 +353,27 @@ std::expected<int, Error> PurchaseSaga::sweep_expired(store::WriteTx& tx, std::i
     ++voided;
   }
   return voided;
+}
+
+std::string purchase_event_data(const PurchaseEventFields& f) {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "purchase_id", f.purchase_id);
+  json::kv(w, "product_id", f.product_id);
+  json::kv(w, "retailer_id", f.retailer_id);
+  json::kv_int(w, "quantity", f.quantity);
+  json::kv(w, "account_id", f.account_id);
+  json::kv(w, "option_id", f.option_id);
+  json::key(w, "amount");
+  const std::string major = money::format_minor(f.total_minor);
+  w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
+  json::kv_int(w, "amount_minor", f.total_minor);
+  json::kv(w, "currency", f.currency);
+  json::kv(w, "state", f.state);
+  if (!f.reason.empty()) json::kv(w, "reason", f.reason);
+  w.EndObject();
+  return std::string(json::view(b));
 }
 
 }  // namespace centli::sagas

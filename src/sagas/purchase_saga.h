@@ -75,6 +75,21 @@ struct PurchaseRequest {
   std::string option_id;
 };
 
+// The `data` of every purchase saga event (docs/events.md), as JSON object text.
+struct PurchaseEventFields {
+  std::string_view purchase_id;
+  std::string_view product_id;
+  std::string_view retailer_id;
+  std::int64_t quantity = 0;
+  std::string_view account_id;
+  std::string_view option_id;
+  std::int64_t total_minor = 0;
+  std::string_view currency;
+  std::string_view state;
+  std::string_view reason;  // empty: not written
+};
+std::string purchase_event_data(const PurchaseEventFields& f);
+
 // Starts a purchase inside the caller's transaction, checks in this order (first wins):
 // product exists (product_not_found), the account is one of the person's (account_not_found),
 // the option exists for that account as the server computes it now (option_not_available),

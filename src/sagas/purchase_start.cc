@@ -90,23 +90,9 @@ std::expected<std::string, Error> write_initiated(store::WriteTx& tx, const Purc
                 .bind(17, o.months)
                 .exec();
   if (!ok) return std::unexpected(db_error(ok.error()));
-  rapidjson::StringBuffer b;
-  json::Writer w(b);
-  w.StartObject();
-  json::kv(w, "purchase_id", id);
-  json::kv(w, "product_id", p.product_id);
-  json::kv(w, "retailer_id", p.retailer_id);
-  json::kv_int(w, "quantity", r.quantity);
-  json::kv(w, "account_id", r.account_id);
-  json::kv(w, "option_id", o.option_id);
-  json::key(w, "amount");
-  const std::string major = money::format_minor(o.total_minor);
-  w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
-  json::kv_int(w, "amount_minor", o.total_minor);
-  json::kv(w, "currency", p.currency);
-  json::kv(w, "state", kInitiated);
-  w.EndObject();
-  const std::string data(json::view(b));
+  const std::string data =
+      purchase_event_data({id, p.product_id, p.retailer_id, r.quantity, r.account_id, o.option_id,
+                           o.total_minor, p.currency, kInitiated, ""});
   auto ev =
       events::append(tx, {"PURCHASE_INITIATED", "marketplace", r.user_id, r.correlation_id, data});
   if (!ev) return std::unexpected(db_error(ev.error()));
