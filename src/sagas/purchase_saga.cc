@@ -21,7 +21,8 @@ namespace {
 
 constexpr const char* kSelectPurchase =
     "SELECT purchase_id, user_id, product_id, retailer_id, quantity, account_id, option_id, "
-    "total_minor, currency, status, reason, correlation_id FROM purchases WHERE purchase_id = ?1";
+    "total_minor, currency, status, reason, correlation_id, cashback_minor FROM purchases "
+    "WHERE purchase_id = ?1";
 constexpr const char* kAdvancePurchase =
     "UPDATE purchases SET status = ?3, reason = CASE WHEN ?4 = '' THEN reason ELSE ?4 END, "
     "updated_ms = ?5 WHERE purchase_id = ?1 AND status = ?2";
@@ -71,6 +72,7 @@ struct Purchase {
   std::string account_id, option_id;
   std::int64_t total_minor = 0;
   std::string currency, status, reason, correlation_id;
+  std::int64_t cashback_minor = 0;
 };
 
 std::expected<std::optional<Purchase>, Error> load_purchase(sqlite::Db& db, std::string_view id) {
@@ -81,7 +83,8 @@ std::expected<std::optional<Purchase>, Error> load_purchase(sqlite::Db& db, std:
   if (!row) return std::unexpected(db_error(row.error()));
   if (!*row) return std::optional<Purchase>();
   return Purchase{st->text(0), st->text(1),  st->text(2), st->text(3), st->int64(4), st->text(5),
-                  st->text(6), st->int64(7), st->text(8), st->text(9), st->text(10), st->text(11)};
+                  st->text(6), st->int64(7), st->text(8), st->text(9), st->text(10), st->text(11),
+                  st->int64(12)};
 }
 
 std::string event_data(const Purchase& p, std::string_view state, std::string_view reason) {
@@ -248,11 +251,46 @@ std::expected<void, Error> pay(store::WriteTx& tx, const Purchase& p, const Saga
   return {};
 }
 
+// The cashback of the chosen option, from the retailer's settlement account back to the
+// account that paid: a movement of its own, double entry like the payment.
+std::expected<void, Error> credit_cashback(store::WriteTx& tx, const Purchase& p) {
+  if (p.cashback_minor <= 0) return {};
+  auto retailer = market::load_retailer(tx.db(), p.retailer_id);
+  if (!retailer) return std::unexpected(db_error(retailer.error()));
+  if (!*retailer) return std::unexpected(Error{ErrorCode::kInternal, "retailer vanished", "", ""});
+  auto source = store::load_account(tx.db(), (*retailer)->settlement_account_id);
+  auto target = store::load_account(tx.db(), p.account_id);
+  if (!source) return std::unexpected(db_error(source.error()));
+  if (!target) return std::unexpected(db_error(target.error()));
+  if (!*source || !*target) {
+    return std::unexpected(Error{ErrorCode::kInternal, "cashback accounts vanished", "", ""});
+  }
+  const std::string transfer_id = util::random_id("cbk-");
+  const std::string description = "Cashback " + p.purchase_id;
+  store::Posting posting{transfer_id,
+                         "cashback",
+                         &**source,
+                         &**target,
+                         p.cashback_minor,
+                         (*source)->posted_minor - p.cashback_minor,
+                         (*target)->posted_minor + p.cashback_minor,
+                         p.purchase_id,
+                         (*retailer)->name,
+                         description,
+                         p.correlation_id,
+                         std::string_view(),
+                         std::string_view(),
+                         0};
+  if (auto ok = store::post(tx, posting); !ok) return std::unexpected(db_error(ok.error()));
+  return {};
+}
+
 std::expected<void, Error> confirm(store::WriteTx& tx, const Purchase& p) {
   auto resolved = resolve_stock_hold(tx, p, "posted", "");
   if (!resolved) return std::unexpected(resolved.error());
-  if (*resolved) {
+  if (*resolved) {  // true exactly once per purchase
     if (auto ok = exec2(tx, kCommitStock, p.product_id, p.quantity); !ok) return ok;
+    if (auto ok = credit_cashback(tx, p); !ok) return ok;
   }
   auto r = advance(tx, p, kPaid, kConfirmed, "", "PURCHASE_CONFIRMED");
   if (!r) return std::unexpected(r.error());

@@ -6,7 +6,7 @@ import sqlite3
 import time
 import unittest
 
-from harness import Server, ServerTestCase
+from harness import Server, ServerTestCase, money
 
 SUCCESS = ["PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_COMPLETED", "PURCHASE_CONFIRMED"]
 FAILURE = ["PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_FAILED", "COMPENSATION_REQUIRED",
@@ -114,6 +114,31 @@ class Purchases(ServerTestCase):
         self.assertEqual((again.status, again.body), (r.status, r.body))
         self.assertEqual(posted(self.server, "acc-456"), acc0 - 259800)
         self.assertEqual(product(self.server, "prd-earbuds"), (stock0[0] - 2, 0))
+
+    def test_cashback_option_credits_the_paying_account_once(self):
+        money0 = total_money(self.server)
+        options = self.post("/v1/marketplace/benefits",
+                            {"product_id": "prd-earbuds", "quantity": 1, "account_id": "acc-458"},
+                            token=self.t123).json()["options"]
+        option = next(o for o in options if o["option_id"] == "cashback:acc-458")
+        total, cashback = money(option["total"]), money(option["cashback"])
+        self.assertGreater(cashback, 0)
+        acc0, ret0 = posted(self.server, "acc-458"), posted(self.server, "acc-set-electro")
+        r = self.buy(self.t123, "cb-1", "prd-earbuds", "acc-458", "cashback:acc-458", 1)
+        self.assertEqual(r.status, 201, r)
+        purchase_id = r.json()["purchase_id"]
+        self.assertEqual(posted(self.server, "acc-458"), acc0 - total + cashback)
+        self.assertEqual(posted(self.server, "acc-set-electro"), ret0 + total - cashback)
+        self.assertEqual(total_money(self.server), money0)
+        with db(self.server) as c:
+            rows = c.execute("SELECT kind, direction, amount_minor FROM transactions "
+                             "WHERE account_id = 'acc-458' AND description LIKE ? ORDER BY seq",
+                             ("%" + purchase_id,)).fetchall()
+        self.assertEqual(rows, [("purchase", "debit", total), ("cashback", "credit", cashback)])
+        # A replay moves nothing again, cashback included.
+        again = self.buy(self.t123, "cb-1", "prd-earbuds", "acc-458", "cashback:acc-458", 1)
+        self.assertEqual((again.status, again.body), (r.status, r.body))
+        self.assertEqual(posted(self.server, "acc-458"), acc0 - total + cashback)
 
     def test_unaffordable_purchase_compensates_and_restores_everything(self):
         money0 = total_money(self.server)
