@@ -392,10 +392,16 @@ std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& re
     w.Null();
   }
   const bool en = english(call.locale);
-  json::kv(w, "summary",
-           en ? "Showing " + std::to_string(count) + " movements, newest first."
-              : "Se muestran " + std::to_string(count) +
-                    " movimientos, del más reciente al más antiguo.");
+  const std::string n = std::to_string(count);
+  if (en) {
+    json::kv(w, "summary",
+             count == 1 ? std::string("Showing 1 movement.")
+                        : "Showing " + n + " movements, newest first.");
+  } else {
+    json::kv(w, "summary",
+             count == 1 ? std::string("Se muestra 1 movimiento.")
+                        : "Se muestran " + n + " movimientos, del más reciente al más antiguo.");
+  }
   w.EndObject();
   return Reply{200, std::string(json::view(b))};
 }

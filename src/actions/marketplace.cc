@@ -188,7 +188,8 @@ std::expected<std::vector<benefits::Account>, Error> payment_accounts(const Call
   std::vector<benefits::Account> out;
   for (const auto& s : states) {
     if (out.size() == limits::kPaymentAccountsMax) break;  // the first accounts by id
-    out.push_back({s.account_id, engine_type(s.type), ledger::available_minor(s), s.active});
+    out.push_back({s.account_id, engine_type(s.type), ledger::available_minor(s), s.active,
+                   last4(s.account_number)});
   }
   return out;
 }

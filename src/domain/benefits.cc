@@ -125,7 +125,10 @@ void finish_summary(Option& option, const Account& account) {
   option.summary += ".";
 }
 
-std::string on_account(const Account& account) { return " con la cuenta " + account.account_id; }
+std::string on_account(const Account& account) {
+  if (!account.last4.empty()) return " con la cuenta con terminación " + account.last4;
+  return " con la cuenta " + account.account_id;
+}
 
 Option full_payment_option(const Account& account, std::int64_t subtotal_minor) {
   Option option = make_option(Option::Kind::kFullPayment, "full:" + account.account_id, account,

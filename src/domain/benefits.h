@@ -32,6 +32,9 @@ struct Account {
   AccountType type = AccountType::kChecking;
   std::int64_t available_minor = 0;  // for credit: the unused credit line
   bool active = true;
+  // Last four digits of the account number, for summaries a voice reads ("con terminación
+  // 0458"); empty: summaries name the account by its id.
+  std::string last4 = {};
 };
 
 struct Product {

@@ -566,6 +566,18 @@ TEST(BenefitsSummary, NamesTheFirstInstallmentWhenItCarriesTheRemainder) {
             "$333.34 y 2 de $333.33.");
 }
 
+TEST(BenefitsSummary, NamesTheAccountByItsLastFourDigitsWhenKnown) {
+  Account account = credit("acc-458", 500'000);
+  account.last4 = "0458";
+  const std::vector<Account> accounts = {account};
+  const auto got = calculate(audio(k1000), 1, accounts, RetailerRules{}, kNowMs);
+  ASSERT_TRUE(got.has_value());
+  const Option* option = find_option(*got, "full:acc-458");
+  ASSERT_NE(option, nullptr);
+  EXPECT_EQ(option->summary,
+            "Pagas $1,000.00 en una sola exhibición con la cuenta con terminación 0458.");
+}
+
 TEST(BenefitsFormat, WritesPesosWithThousandsSeparators) {
   const struct {
     std::int64_t amount_minor;
