@@ -234,10 +234,10 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
   auto finish = [this, slot, outcome, defer, keyed, done,
                  correlation = inv.correlation_id](bool committed) {
     if (committed && *defer && !outcome->is_error) {
-      return (*defer)([this, slot, keyed, done](Reply final_reply) {
+      return (*defer)([this, slot, keyed, done, stored = *outcome](Reply final_reply) {
         finish_deferred(slot, keyed,
                         Outcome{final_reply.status, std::move(final_reply.body), false, false},
-                        done);
+                        stored, done);
       });
     }
     if (!slot.empty()) release(slot);
@@ -255,27 +255,31 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
 }
 
 void Dispatcher::finish_deferred(const std::string& slot, const std::optional<Keyed>& keyed,
-                                 Outcome final_outcome, std::function<void(Outcome)> done) {
+                                 Outcome final_outcome, Outcome stored_outcome,
+                                 std::function<void(Outcome)> done) {
   if (!keyed) {
     if (!slot.empty()) release(slot);
     return done(std::move(final_outcome));
   }
   // The final answer replaces the stored one before anyone sees it, so a replay with the same
   // key is byte-identical to this answer; the key stays in flight until then.
+  // When the final answer cannot be stored (queue full, commit failed), the caller gets the
+  // answer that is stored, so that what it saw and what a replay returns stay the same bytes.
   auto final_ptr = std::make_shared<Outcome>(std::move(final_outcome));
-  auto run = [keyed = *keyed, final_ptr](store::WriteTx& tx) {
+  auto stored_ptr = std::make_shared<Outcome>(std::move(stored_outcome));
+  auto updated = std::make_shared<bool>(false);
+  auto run = [keyed = *keyed, final_ptr, updated](store::WriteTx& tx) {
     auto st = tx.db().prepare(kUpdateIdempotency);
-    if (st) {
-      (void)st->bind(1, keyed.principal)
-          .bind(2, keyed.key)
-          .bind(3, final_ptr->status)
-          .bind(4, final_ptr->body)
-          .exec();
-    }
+    *updated = st && st->bind(1, keyed.principal)
+                         .bind(2, keyed.key)
+                         .bind(3, final_ptr->status)
+                         .bind(4, final_ptr->body)
+                         .exec()
+                         .has_value();
   };
-  auto after = [this, slot, final_ptr, done](bool) {
+  auto after = [this, slot, final_ptr, stored_ptr, updated, done](bool committed) {
     release(slot);
-    done(std::move(*final_ptr));
+    done(committed && *updated ? std::move(*final_ptr) : std::move(*stored_ptr));
   };
   if (!services_.store.submit(store::WriteJob{std::move(run), after})) after(false);
 }

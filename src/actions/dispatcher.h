@@ -58,9 +58,11 @@ class Dispatcher {
                  std::function<void(Outcome)> done);
   bool claim(const std::string& slot);
   // Answers a command whose reply was deferred: stores the final outcome as the idempotent
-  // response, then releases the key and calls `done`.
+  // response, then releases the key and calls `done` with it, or with `stored_outcome` (what
+  // the store keeps) when the final one could not be stored.
   void finish_deferred(const std::string& slot, const std::optional<Keyed>& keyed,
-                       Outcome final_outcome, std::function<void(Outcome)> done);
+                       Outcome final_outcome, Outcome stored_outcome,
+                       std::function<void(Outcome)> done);
   // Queues a deletion of expired idempotency rows at most once per sweep interval.
   void maybe_sweep();
   void release(const std::string& slot);
