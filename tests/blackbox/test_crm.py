@@ -14,7 +14,8 @@ from harness import ServerTestCase, money
 BENEFICIARIES = "/v1/crm/beneficiaries"
 RESOLVE = "/v1/crm/resolve-alias"
 TRANSFER = "/v1/core-banking/transfer"
-FULL_CLABE = re.compile(r"\d{18}")
+# 18 digits standing alone: a CLABE, not a run of digits inside a hex id.
+FULL_CLABE = re.compile(r"(?<![0-9A-Za-z])\d{18}(?![0-9A-Za-z])")
 
 
 def clabe(first17):

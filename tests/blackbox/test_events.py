@@ -194,9 +194,13 @@ class EventsTest(unittest.TestCase):
         self.assertIn("dead_letters", r.json())
         r = self.server.request("DELETE", "/v1/admin/events/dlq", token=self.token)
         self.assertEqual(r.status, 403, r)
+        before = {d["dead_id"] for d in self.dlq()}
+        self.assertTrue(before)
         r = self.server.request("DELETE", "/v1/admin/events/dlq", token=admin)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(self.dlq(), [])
+        # Other rules of this server (the always-failing "down") may dead-letter new events
+        # after the purge; every letter that was there before it must be gone.
+        self.assertFalse(before & {d["dead_id"] for d in self.dlq()})
 
     def test_replay_re_delivers_a_time_window(self):
         start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
