@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "actions/accounts.h"
 #include "actions/common.h"
 #include "actions/crm.h"
 #include "actions/groups.h"
@@ -61,20 +62,9 @@ std::string balance_summary(const std::vector<AccountState>& accounts, std::stri
 }
 
 std::expected<Reply, Error> get_balance(const Call& call, store::Reader& reader) {
-  std::vector<AccountState> accounts;
-  if (auto id = call.input.str("account_id")) {
-    auto a = store::load_account(reader.db(), *id);
-    if (!a) return std::unexpected(store_error(a.error()));
-    if (!*a || (*a)->user_id != call.user_id || !ledger::is_customer_account((*a)->type)) {
-      return std::unexpected(
-          Error{ErrorCode::kAccountNotFound, "the account was not found", "account_id", ""});
-    }
-    accounts.push_back(std::move(**a));
-  } else {
-    auto all = store::list_accounts(reader.db(), call.user_id);
-    if (!all) return std::unexpected(store_error(all.error()));
-    accounts = std::move(*all);
-  }
+  auto owned = owned_accounts(reader.db(), call.user_id, call.input.str("account_id"));
+  if (!owned) return std::unexpected(owned.error());
+  const std::vector<AccountState>& accounts = *owned;
   rapidjson::StringBuffer b;
   json::Writer w(b);
   w.StartObject();
@@ -339,11 +329,8 @@ void write_entry(json::Writer& w, const sqlite::Stmt& st) {
 std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& reader) {
   const auto account_id = call.input.str("account_id");
   if (account_id) {
-    auto a = store::load_account(reader.db(), *account_id);
-    if (!a) return std::unexpected(store_error(a.error()));
-    if (!*a || (*a)->user_id != call.user_id || !ledger::is_customer_account((*a)->type)) {
-      return std::unexpected(
-          Error{ErrorCode::kAccountNotFound, "the account was not found", "account_id", ""});
+    if (auto a = owned_account(reader.db(), call.user_id, *account_id); !a) {
+      return std::unexpected(a.error());
     }
   }
   Position after;

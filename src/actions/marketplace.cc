@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "actions/accounts.h"
 #include "actions/common.h"
 #include "actions/groups.h"
 #include "actions/services.h"
@@ -171,20 +172,9 @@ benefits::AccountType engine_type(ledger::AccountType t) {
 
 std::expected<std::vector<benefits::Account>, Error> payment_accounts(const Call& call,
                                                                       sqlite::Db& db) {
-  std::vector<ledger::AccountState> states;
-  if (auto id = call.input.str("account_id")) {
-    auto a = store::load_account(db, *id);
-    if (!a) return std::unexpected(store_error(a.error()));
-    if (!*a || (*a)->user_id != call.user_id || !ledger::is_customer_account((*a)->type)) {
-      return std::unexpected(
-          Error{ErrorCode::kAccountNotFound, "the account was not found", "account_id", ""});
-    }
-    states.push_back(std::move(**a));
-  } else {
-    auto all = store::list_accounts(db, call.user_id);
-    if (!all) return std::unexpected(store_error(all.error()));
-    states = std::move(*all);
-  }
+  auto owned = owned_accounts(db, call.user_id, call.input.str("account_id"));
+  if (!owned) return std::unexpected(owned.error());
+  const std::vector<ledger::AccountState>& states = *owned;
   std::vector<benefits::Account> out;
   for (const auto& s : states) {
     if (out.size() == limits::kPaymentAccountsMax) break;  // the first accounts by id

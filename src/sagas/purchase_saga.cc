@@ -82,9 +82,9 @@ std::expected<std::optional<Purchase>, Error> load_purchase(sqlite::Db& db, std:
   auto row = st->step();
   if (!row) return std::unexpected(db_error(row.error()));
   if (!*row) return std::optional<Purchase>();
-  return Purchase{st->text(0), st->text(1),  st->text(2), st->text(3), st->int64(4), st->text(5),
-                  st->text(6), st->int64(7), st->text(8), st->text(9), st->text(10), st->text(11),
-                  st->int64(12)};
+  return Purchase{st->text(0),  st->text(1),  st->text(2),  st->text(3), st->int64(4),
+                  st->text(5),  st->text(6),  st->int64(7), st->text(8), st->text(9),
+                  st->text(10), st->text(11), st->int64(12)};
 }
 
 std::string event_data(const Purchase& p, std::string_view state, std::string_view reason) {
