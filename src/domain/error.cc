@@ -19,6 +19,8 @@ constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kMethodNotAllowed, "method_not_allowed", 405, "Method not allowed on this route"},
     {ErrorCode::kPayloadTooLarge, "payload_too_large", 413, "The request body is too large"},
     {ErrorCode::kHeaderTooLarge, "header_too_large", 431, "The request headers are too large"},
+    {ErrorCode::kNotImplemented, "not_implemented", 501,
+     "The request uses an HTTP feature the server does not implement"},
     {ErrorCode::kUnsupportedMediaType, "unsupported_media_type", 415,
      "The request body must be JSON"},
     {ErrorCode::kAccountNotFound, "account_not_found", 404, "Account not found"},

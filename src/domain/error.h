@@ -15,6 +15,7 @@ enum class ErrorCode {
   kMethodNotAllowed,
   kPayloadTooLarge,
   kHeaderTooLarge,
+  kNotImplemented,
   kUnsupportedMediaType,
   kAccountNotFound,
   kAccountInactive,

@@ -53,7 +53,8 @@ Response Router::refusal(int status, std::string_view code, std::string_view det
   ErrorCode ec = ErrorCode::kInvalidRequest;
   if (status == 413) ec = ErrorCode::kPayloadTooLarge;
   if (status == 431) ec = ErrorCode::kHeaderTooLarge;
-  if (status >= 500) ec = ErrorCode::kInternal;
+  if (status == 501) ec = ErrorCode::kNotImplemented;
+  if (status >= 500 && status != 501) ec = ErrorCode::kInternal;
   auto out = actions::Dispatcher::problem(Error{ec, std::string(detail), "", ""},
                                           util::fast_unique_id("cor-"));
   Response r = json_response(out.status, std::move(out.body));

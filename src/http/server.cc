@@ -74,6 +74,12 @@ void append_number(std::string& out, std::uint64_t value) {
   out.append(digits, end);
 }
 
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 bool is_safe_value(std::string_view value) {
   return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
@@ -91,6 +97,12 @@ bool is_writable_header(std::string_view name, std::string_view value) {
          !iequals(name, "connection") && !iequals(name, "transfer-encoding");
 }
 
+// Why a request's header cannot be framed safely: the answer's status and detail.
+struct FramingRefusal {
+  int status;
+  std::string detail;
+};
+
 // Parses one request straight into a centli Request: no intermediate Beast message.
 class RequestParser final : public bhttp::basic_parser<true> {
  public:
@@ -101,6 +113,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
   int version() const { return version_; }
   bool expects_continue() const { return expects_continue_; }
+  // Set when the header breaks a framing rule that Beast lets through (RFC 9112 sections 3.2
+  // and 6.3); the parse then fails and the connection answers this and closes.
+  const std::optional<FramingRefusal>& framing_refusal() const {
+    return framing_refusal_;
+  }
 
  private:
   void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
@@ -112,8 +129,14 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_response_impl(int, beast::string_view, int, SysError& ec) override {
     ec = bhttp::error::bad_version;  // unreachable for a request parser
   }
-  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+  void on_field_impl(bhttp::field field, beast::string_view name, beast::string_view value,
                      SysError&) override {
+    if (field == bhttp::field::host) ++host_fields_;
+    if (field == bhttp::field::transfer_encoding) {
+      if (!transfer_coding_.empty()) transfer_coding_.append(", ");
+      transfer_coding_.append(value.data(), value.size());
+      ++transfer_encoding_fields_;
+    }
     auto& [key, text] = out_.headers.emplace_back();
     key.resize(name.size());
     std::transform(name.begin(), name.end(), key.begin(), [](char c) {
@@ -122,7 +145,32 @@ class RequestParser final : public bhttp::basic_parser<true> {
     text.assign(value.data(), value.size());
     if (key == "expect" && iequals(text, "100-continue")) expects_continue_ = true;
   }
-  void on_header_impl(SysError&) override {}
+  void on_header_impl(SysError& ec) override {
+    framing_refusal_ = check_framing();
+    if (framing_refusal_) ec = bhttp::error::bad_field;
+  }
+
+  // Beast reads a body only for Content-Length or a final "chunked" coding; any other
+  // Transfer-Encoding would leave the body bytes to be read as the next request.
+  std::optional<FramingRefusal> check_framing() const {
+    if (host_fields_ > 1) return FramingRefusal{400, std::string("more than one Host header")};
+    if (host_fields_ == 0 && version_ >= 11)
+      return FramingRefusal{400, std::string("an HTTP/1.1 request needs a Host header")};
+    if (transfer_encoding_fields_ == 0) return std::nullopt;
+    if (version_ < 11)
+      return FramingRefusal{400, std::string("Transfer-Encoding is not allowed in HTTP/1.0")};
+    std::string_view coding = trim_ows(transfer_coding_);
+    if (transfer_encoding_fields_ == 1 && iequals(coding, "chunked")) return std::nullopt;
+    std::size_t last_comma = coding.rfind(',');
+    std::string_view last =
+        trim_ows(last_comma == std::string_view::npos ? coding : coding.substr(last_comma + 1));
+    if (!iequals(last, "chunked")) {
+      return FramingRefusal{400, "Transfer-Encoding '" + std::string(coding) +
+                                "' does not end in chunked: the body length is unknown"};
+    }
+    return FramingRefusal{501, "Transfer-Encoding '" + std::string(coding) +
+                              "' is not supported: only chunked is"};
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, SysError& ec) override {
     // Checked here as well: with eager parsing, Beast 1.74 goes on past a header that failed
     // its Content-Length check and calls this with that error still set; a callback that
@@ -154,6 +202,10 @@ class RequestParser final : public bhttp::basic_parser<true> {
   Request& out_;
   int version_ = 11;
   bool expects_continue_ = false;
+  int host_fields_ = 0;
+  int transfer_encoding_fields_ = 0;
+  std::string transfer_coding_;  // the Transfer-Encoding field values, joined by ", "
+  std::optional<FramingRefusal> framing_refusal_;
 };
 
 class Connection;
@@ -172,10 +224,8 @@ struct Core : std::enable_shared_from_this<Core> {
         grace_timer(control),
         retry_timer(control) {}
 
-  int effective_idle_timeout_ms() const {
-    bool in_range =
-        options.idle_timeout_ms > 0 && options.idle_timeout_ms <= limits::kIdleTimeoutMs;
-    return in_range ? options.idle_timeout_ms : limits::kIdleTimeoutMs;
+  static int within(int value_ms, int max_ms) {
+    return value_ms > 0 && value_ms <= max_ms ? value_ms : max_ms;
   }
 
   void accept();
@@ -194,7 +244,8 @@ struct Core : std::enable_shared_from_this<Core> {
   const ServerOptions options;
   const Handler handler;
   const RefusalFactory refuse;
-  const int idle_timeout_ms = effective_idle_timeout_ms();
+  const int idle_timeout_ms = within(options.idle_timeout_ms, limits::kIdleTimeoutMs);
+  const int shutdown_grace_ms = within(options.shutdown_grace_ms, limits::kShutdownGraceMs);
   net::io_context ioc;  // the acceptor, the timers and the stop sequence
   // One io_context per I/O thread: a connection lives on one of them for its whole life, so
   // its handlers never hop threads and the contexts never contend for one scheduler lock.
@@ -358,7 +409,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void refuse(const SysError& ec) {
-    if (ec == bhttp::error::body_limit) {
+    if (const auto& framing = parser_->framing_refusal()) {
+      response_ = core_->refusal(framing->status,
+                                 framing->status == 501 ? "not_implemented" : "bad_request",
+                                 framing->detail);
+    } else if (ec == bhttp::error::body_limit) {
       response_ = core_->refusal(
           413, "payload_too_large",
           "the request body exceeds " + std::to_string(limits::kRequestBodyBytesMax) + " bytes");
@@ -421,7 +476,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_ == State::kClosed) return;
     if (ec) return close();
     if (refusing_) return drain();
-    if (!keep_alive_) return close();
+    // A response whose write began before stop() still said keep-alive; the connection closes
+    // now rather than wait, idle, for the grace period.
+    if (!keep_alive_ || core_->stopping.load(std::memory_order_relaxed)) return close();
     begin_request();
   }
 
@@ -474,7 +531,11 @@ void Core::withdraw(std::list<Connection*>::iterator position) {
     connections.erase(position);
     last = connections.empty();
   }
-  if (last && stopping.load()) net::post(control, [core = shared_from_this()] { core->finish(); });
+  // Once the Server is gone nothing runs the control context; a step posted there would hold
+  // the Core (which owns that context) and neither would ever be freed.
+  if (last && stopping.load() && !retired.load()) {
+    net::post(control, [core = shared_from_this()] { core->finish(); });
+  }
 }
 
 // Live connections; the caller must drop the result outside `mutex`, since dropping the last
@@ -564,7 +625,7 @@ void Core::begin_stop() {
       net::post(connection->executor(), [connection] { connection->close_if_idle(); });
     }
   }
-  grace_timer.expires_after(std::chrono::milliseconds(limits::kShutdownGraceMs));
+  grace_timer.expires_after(std::chrono::milliseconds(shutdown_grace_ms));
   grace_timer.async_wait([core = shared_from_this()](const SysError& wait_ec) {
     if (!wait_ec) core->finish();
   });
@@ -591,6 +652,20 @@ void Core::close_everything() {
   retry_timer.cancel();
   for (auto& connection : snapshot()) {
     net::post(connection->executor(), [connection] { connection->close(); });
+  }
+}
+
+// Runs what is queued on a context with no work guard until it is empty; the handlers run.
+std::size_t run_until_empty(net::io_context& ioc) {
+  std::size_t ran = 0;
+  for (;;) {
+    try {
+      ioc.restart();
+      ran += ioc.run();
+      return ran;
+    } catch (...) {
+      ++ran;  // as in run_io: a throwing handler must not stop the drain
+    }
   }
 }
 
@@ -635,10 +710,13 @@ Server::~Server() {
   core.worker_guards.clear();
   core.ioc.restart();
   net::post(core.control, [c = impl_->core] { c->close_everything(); });
-  run_io(core.ioc);
-  for (auto& worker : core.workers) {
-    worker->restart();
-    run_io(*worker);
+  // A handler on one context can post to another (a closing connection posts finish() to the
+  // control context), so run them all until one whole pass runs nothing: a handler left in a
+  // queue would hold the Core, which owns the queue, and neither would ever be freed.
+  for (;;) {
+    std::size_t ran = run_until_empty(core.ioc);
+    for (auto& worker : core.workers) ran += run_until_empty(*worker);
+    if (ran == 0) break;
   }
 }
 

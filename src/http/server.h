@@ -20,12 +20,17 @@ struct ServerOptions {
   // A keep-alive connection idle this long, or a request (or response) taking this long to
   // cross the wire, is closed. Values outside 1..limits::kIdleTimeoutMs mean the limit.
   int idle_timeout_ms = limits::kIdleTimeoutMs;
+  // How long stop() lets requests in flight finish before it closes them. Values outside
+  // 1..limits::kShutdownGraceMs mean the limit.
+  int shutdown_grace_ms = limits::kShutdownGraceMs;
 };
 
 // Builds the response sent for a request the server refuses before the handler sees it, or
 // when the handler throws. `status` and `code`: 413 "payload_too_large" (body over
 // limits::kRequestBodyBytesMax), 431 "header_too_large" (header over
-// limits::kRequestHeaderBytesMax), 400 "bad_request" (malformed HTTP), 500 "internal".
+// limits::kRequestHeaderBytesMax), 400 "bad_request" (malformed HTTP, a missing or repeated
+// Host, a Transfer-Encoding that does not end in chunked), 501 "not_implemented" (a transfer
+// coding other than chunked before it), 500 "internal".
 // Called on an I/O thread; must not throw (if it does, a bare JSON body is sent instead).
 using RefusalFactory =
     std::function<Response(int status, std::string_view code, std::string_view detail)>;
@@ -53,7 +58,7 @@ class Server {
   void run();
   // Thread-safe; meant for a signal-waiting thread (not for a signal handler itself): stops
   // accepting, closes idle connections, lets in-flight requests finish with Connection: close
-  // (for at most limits::kShutdownGraceMs), then makes run() return. Before run(), makes the
+  // (for at most shutdown_grace_ms), then makes run() return. Before run(), makes the
   // next run() return at once.
   void stop();
 

@@ -256,7 +256,7 @@ TEST_F(ServerTest, RefusesMalformedHttpWith400AndCloses) {
 TEST_F(ServerTest, RefusesAHeaderOverTheLimitWith431) {
   RawConnection connection(server_->port());
   std::string filler(limits::kRequestHeaderBytesMax, 'a');
-  connection.send("GET / HTTP/1.1\r\nX-Filler: " + filler + "\r\n\r\n");
+  connection.send("GET / HTTP/1.1\r\nHost: x\r\nX-Filler: " + filler + "\r\n\r\n");
   std::string response = connection.read_response();
   EXPECT_TRUE(response.starts_with("HTTP/1.1 431 ")) << response.substr(0, 80);
 }
@@ -287,7 +287,7 @@ TEST_F(ServerTest, DropsResponseHeadersThatWouldBreakTheFraming) {
   ASSERT_TRUE(server.start().has_value());
   std::thread runner([&] { server.run(); });
   RawConnection connection(server.port());
-  connection.send("GET / HTTP/1.1\r\n\r\n");
+  connection.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   std::string head = connection.read_response();
   server.stop();
   runner.join();
@@ -295,6 +295,134 @@ TEST_F(ServerTest, DropsResponseHeadersThatWouldBreakTheFraming) {
   EXPECT_NE(head.find("Content-Length: 0\r\n"), std::string::npos) << head;
   EXPECT_EQ(head.find("Content-Length: 1"), std::string::npos) << head;
   EXPECT_NE(head.find("X-Ok: 1\r\n"), std::string::npos) << head;
+}
+
+// RFC 9112 section 6.3: a Transfer-Encoding whose final coding is not chunked leaves the body
+// length unknown. Read as "no body", the body would be served as a second request (desync).
+TEST_F(ServerTest, RefusesATransferEncodingThatDoesNotEndInChunkedAndCloses) {
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (std::string coding : {"gzip", "identity", "deflate", "xchunked", "chunked, identity"}) {
+    SCOPED_TRACE(coding);
+    RawConnection connection(server_->port());
+    connection.send("POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+                    "\r\nContent-Type: text/plain\r\n\r\n" + smuggled);
+    std::string response = connection.read_response();
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 400 Bad Request\r\n")) << response;
+    EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos) << response;
+    EXPECT_EQ(response.find("smuggled"), std::string::npos) << response;
+    EXPECT_TRUE(connection.closed_by_peer());
+  }
+}
+
+TEST_F(ServerTest, RefusesATransferEncodingWithContentLengthOrTwoChunkedFields) {
+  for (std::string header : {"Transfer-Encoding: gzip\r\nContent-Length: 3\r\n",
+                             "Content-Length: 3\r\nTransfer-Encoding: gzip\r\n",
+                             "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"}) {
+    SCOPED_TRACE(header);
+    RawConnection connection(server_->port());
+    connection.send("POST /a HTTP/1.1\r\nHost: x\r\n" + header + "\r\n3\r\nabc\r\n0\r\n\r\n");
+    std::string response = connection.read_response();
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 400 Bad Request\r\n")) << response;
+    EXPECT_TRUE(connection.closed_by_peer());
+  }
+}
+
+TEST_F(ServerTest, AnswersNotImplementedForACodingBeforeChunked) {
+  RawConnection connection(server_->port());
+  connection.send(
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  std::string response = connection.read_response();
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 501 Not Implemented\r\n")) << response;
+  EXPECT_NE(response.find("{\"code\":\"not_implemented\"}"), std::string::npos) << response;
+  EXPECT_TRUE(connection.closed_by_peer());
+}
+
+TEST_F(ServerTest, RefusesTransferEncodingInHttp10) {
+  RawConnection connection(server_->port());
+  connection.send("POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_TRUE(connection.read_response().starts_with("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_TRUE(connection.closed_by_peer());
+}
+
+TEST_F(ServerTest, ReadsAChunkedBodyAndTheNextRequestAfterIt) {
+  RawConnection connection(server_->port());
+  connection.send(
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string first = connection.read_response();
+  std::string second = connection.read_response();
+  EXPECT_TRUE(first.ends_with("body=abc")) << first;
+  EXPECT_NE(second.find("X-Echo-Path: /b\r\n"), std::string::npos) << second;
+}
+
+// RFC 9112 section 3.2.
+TEST_F(ServerTest, RefusesAnHttp11RequestWithoutHostOrWithTwo) {
+  for (std::string head : {"GET /a HTTP/1.1\r\n\r\n",
+                           "GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+                           "GET /a HTTP/1.0\r\nHost: x\r\nHost: x\r\n\r\n"}) {
+    SCOPED_TRACE(head);
+    RawConnection connection(server_->port());
+    connection.send(head);
+    std::string response = connection.read_response();
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 400 Bad Request\r\n")) << response;
+    EXPECT_TRUE(connection.closed_by_peer());
+  }
+}
+
+// A server whose handler keeps the Responder until the test lets go of it; `sentinel` lives
+// in the handler, so it expires only when the server's shared state is freed.
+struct HeldAnswer {
+  explicit HeldAnswer(std::weak_ptr<int>& watch) {
+    auto sentinel = std::make_shared<int>(0);
+    watch = sentinel;
+    server = std::make_unique<Server>(
+        ServerOptions{.host = "127.0.0.1", .port = 0, .threads = 1, .shutdown_grace_ms = 50},
+        [this, held = std::move(sentinel)](Request&&, Responder respond) {
+          responder = std::move(respond);
+          entered.set_value();
+        },
+        json_refusal);
+  }
+  // Starts, sends one request, waits until the handler holds it, and stops: the grace period
+  // ends with the request unanswered.
+  void run_until_stopped_unanswered() {
+    ASSERT_TRUE(server->start().has_value());
+    std::thread runner([this] { server->run(); });
+    RawConnection connection(server->port());
+    connection.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(entered.get_future().wait_for(2s), std::future_status::ready);
+    server->stop();
+    runner.join();
+  }
+  std::unique_ptr<Server> server;
+  Responder responder;
+  std::promise<void> entered;
+};
+
+// The answer arrives after run() returned; closing that connection in ~Server used to post a
+// step to the already drained control context, where it held the server's state forever.
+TEST(ServerLifetime, FreesItsStateWhenAConnectionOutlivesTheShutdownGrace) {
+  std::weak_ptr<int> watch;
+  {
+    HeldAnswer held(watch);
+    held.run_until_stopped_unanswered();
+    held.responder(Response{});
+    held.responder = nullptr;
+  }
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST(ServerLifetime, FreesItsStateWhenAResponderOutlivesTheServer) {
+  std::weak_ptr<int> watch;
+  Responder late;
+  {
+    HeldAnswer held(watch);
+    held.run_until_stopped_unanswered();
+    late = std::move(held.responder);
+  }
+  late(Response{});  // does nothing: the server is gone
+  late = nullptr;
+  EXPECT_TRUE(watch.expired());
 }
 
 TEST_F(ServerTest, StopLetsTheRequestInFlightFinishWithConnectionClose) {
@@ -349,7 +477,7 @@ TEST(ServerIdleTimeout, ClosesAKeepAliveConnectionLeftIdle) {
   QuickServer quick({.host = "127.0.0.1", .port = 0, .threads = 1, .idle_timeout_ms = 200});
   quick.start();
   RawConnection connection(quick.server.port());
-  connection.send("GET / HTTP/1.1\r\n\r\n");
+  connection.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_TRUE(connection.read_response().starts_with("HTTP/1.1 200 OK\r\n"));
   auto begin = std::chrono::steady_clock::now();
   EXPECT_TRUE(connection.closed_by_peer());
