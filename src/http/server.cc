@@ -115,9 +115,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool expects_continue() const { return expects_continue_; }
   // Set when the header breaks a framing rule that Beast lets through (RFC 9112 sections 3.2
   // and 6.3); the parse then fails and the connection answers this and closes.
-  const std::optional<FramingRefusal>& framing_refusal() const {
-    return framing_refusal_;
-  }
+  const std::optional<FramingRefusal>& framing_refusal() const { return framing_refusal_; }
 
  private:
   void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
@@ -166,10 +164,10 @@ class RequestParser final : public bhttp::basic_parser<true> {
         trim_ows(last_comma == std::string_view::npos ? coding : coding.substr(last_comma + 1));
     if (!iequals(last, "chunked")) {
       return FramingRefusal{400, "Transfer-Encoding '" + std::string(coding) +
-                                "' does not end in chunked: the body length is unknown"};
+                                     "' does not end in chunked: the body length is unknown"};
     }
-    return FramingRefusal{501, "Transfer-Encoding '" + std::string(coding) +
-                              "' is not supported: only chunked is"};
+    return FramingRefusal{
+        501, "Transfer-Encoding '" + std::string(coding) + "' is not supported: only chunked is"};
   }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, SysError& ec) override {
     // Checked here as well: with eager parsing, Beast 1.74 goes on past a header that failed

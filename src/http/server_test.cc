@@ -357,9 +357,9 @@ TEST_F(ServerTest, ReadsAChunkedBodyAndTheNextRequestAfterIt) {
 
 // RFC 9112 section 3.2.
 TEST_F(ServerTest, RefusesAnHttp11RequestWithoutHostOrWithTwo) {
-  for (std::string head : {"GET /a HTTP/1.1\r\n\r\n",
-                           "GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
-                           "GET /a HTTP/1.0\r\nHost: x\r\nHost: x\r\n\r\n"}) {
+  for (std::string head :
+       {"GET /a HTTP/1.1\r\n\r\n", "GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        "GET /a HTTP/1.0\r\nHost: x\r\nHost: x\r\n\r\n"}) {
     SCOPED_TRACE(head);
     RawConnection connection(server_->port());
     connection.send(head);
