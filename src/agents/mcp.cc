@@ -3,6 +3,7 @@
 #include "agents/tools.h"
 #include "util/ids.h"
 #include "util/json.h"
+#include "util/version.h"
 
 namespace centli::agents {
 namespace {
@@ -152,7 +153,7 @@ std::string McpServer::initialize_result(std::string_view requested) const {
   w.StartObject();
   json::kv(w, "name", "centli");
   json::kv(w, "title", "centli banking");
-  json::kv(w, "version", "1.0.0");
+  json::kv(w, "version", util::version());
   w.EndObject();
   json::kv(w, "instructions",
            "Banking tools that act for one person, who is fixed by the connection. Every result "

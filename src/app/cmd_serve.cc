@@ -125,12 +125,12 @@ int serve(ServeOptions o) {
   const std::string details =
       "{\"listen\":\"" + listen->first + ":" + std::to_string(server.port()) +
       "\",\"schema_version\":" + std::to_string(r.store->schema_version()) + "}";
-  obs::log(obs::Level::kWarn, "centli serving", {"", "", "", "", details});
+  obs::log(obs::Level::kInfo, "centli serving", {"", "", "", "", details});
   server.run();
   (*saga)->stop();
   r.bus->stop();
   r.store->close();
-  obs::log(obs::Level::kWarn, "centli stopped cleanly");
+  obs::log(obs::Level::kInfo, "centli stopped cleanly");
   // The signal thread is parked in sigwait unless a signal ended the run.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
