@@ -113,6 +113,10 @@ std::string call_result(const actions::Outcome& out, bool structured) {
 
 }  // namespace
 
+std::string mcp_error_text(const std::string& id_json, int code, std::string_view message) {
+  return error_text(id_json, code, message);
+}
+
 bool mcp_version_supported(std::string_view version) {
   for (auto v : kVersions)
     if (v == version) return true;
