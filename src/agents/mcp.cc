@@ -3,6 +3,7 @@
 #include "agents/tools.h"
 #include "util/ids.h"
 #include "util/json.h"
+#include "util/version.h"
 
 namespace centli::agents {
 namespace {
@@ -112,6 +113,10 @@ std::string call_result(const actions::Outcome& out, bool structured) {
 
 }  // namespace
 
+std::string mcp_error_text(const std::string& id_json, int code, std::string_view message) {
+  return error_text(id_json, code, message);
+}
+
 bool mcp_version_supported(std::string_view version) {
   for (auto v : kVersions)
     if (v == version) return true;
@@ -152,7 +157,7 @@ std::string McpServer::initialize_result(std::string_view requested) const {
   w.StartObject();
   json::kv(w, "name", "centli");
   json::kv(w, "title", "centli banking");
-  json::kv(w, "version", "1.0.0");
+  json::kv(w, "version", util::version());
   w.EndObject();
   json::kv(w, "instructions",
            "Banking tools that act for one person, who is fixed by the connection. Every result "

@@ -39,6 +39,12 @@ struct McpMessageInfo {
 };
 McpMessageInfo mcp_inspect(std::string_view message);
 
+// JSON-RPC's code for an error inside the server, for transports that fail to deliver a message.
+inline constexpr int kMcpInternalError = -32603;
+// A JSON-RPC error answer {"jsonrpc":"2.0","id":...,"error":{"code","message"}}; id_json is the
+// request's id as JSON text ("null" when unknown). Thread-safe.
+std::string mcp_error_text(const std::string& id_json, int code, std::string_view message);
+
 class McpServer {
  public:
   McpServer(const actions::Registry& registry, actions::Dispatcher& dispatcher)

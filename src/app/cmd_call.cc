@@ -1,11 +1,12 @@
 // `centli call ACTION [--user U] [key=value ...]`: runs one action on a data directory
-// (--data) or against a server (--url with --token). Human-readable output by default, the
-// JSON answer with --json. Exit codes: commands.h and docs/cli.md.
+// (--data; through the server that holds it, if one does) or against a server (--url with
+// --token). Human-readable output by default, the JSON answer with --json. Exit codes:
+// commands.h and docs/cli.md.
 #include <iostream>
 
 #include "agents/tools.h"
 #include "app/commands.h"
-#include "app/runtime.h"
+#include "app/local_server.h"
 #include "http/client.h"
 #include "obs/log.h"
 #include "util/ids.h"
@@ -124,6 +125,17 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
+// The problem a tool reports when the server does not answer (exit 3).
+actions::Outcome unreachable(const std::string& url, const std::string& why) {
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "code", "unavailable");
+  json::kv(w, "detail", "the server at " + url + " did not answer: " + why);
+  w.EndObject();
+  return actions::Outcome{503, std::string(json::view(b)), true, false};
+}
+
 actions::Outcome call_remote(const CallOptions& o, const actions::Action& action,
                              rapidjson::Document& input) {
   http::ClientRequest req;
@@ -148,7 +160,7 @@ actions::Outcome call_remote(const CallOptions& o, const actions::Action& action
   while (base.ends_with('/')) base.pop_back();
   req.url = base + path + query;
   req.method = action.method;
-  req.timeout_ms = 30'000;
+  req.timeout_ms = limits::kToolRequestTimeoutMs;
   req.headers = {{"Authorization", "Bearer " + o.token}, {"Accept-Language", o.locale}};
   if (!o.user.empty()) req.headers.emplace_back("X-Centli-User", o.user);
   if (!o.key.empty()) req.headers.emplace_back("Idempotency-Key", o.key);
@@ -157,10 +169,22 @@ actions::Outcome call_remote(const CallOptions& o, const actions::Action& action
     req.body = json::to_string(input);
   }
   auto r = http::Client().send(req);
-  if (!r)
-    return actions::Outcome{503, R"({"code":"unavailable","detail":")" + r.error() + "\"}", true,
-                            false};
+  if (!r) return unreachable(base, r.error());
   return actions::Outcome{r->status, r->body, r->status >= 400, false};
+}
+
+actions::Outcome call_in_process(Runtime& rt, const CallOptions& o, rapidjson::Document& input) {
+  actions::Invocation inv;
+  inv.action = rt.registry.find(o.action);
+  inv.principal = auth::local_tools_principal();
+  inv.user_id = o.user;
+  inv.input = &input;
+  inv.idempotency_key = o.key;
+  inv.correlation_id = util::random_id("cli-");
+  inv.locale = o.locale.starts_with("en") ? "en-US" : "es-MX";
+  actions::Outcome out = rt.dispatcher->invoke_sync(inv);
+  rt.store->close();
+  return out;
 }
 
 int run_call(CallOptions o) {
@@ -191,25 +215,21 @@ int run_call(CallOptions o) {
   // One invocation of the command line is one intent: a fresh key when none is given.
   if (o.key.empty() && agents::is_command(*action)) o.key = util::random_id("cli-");
   actions::Outcome out;
-  if (!o.url.empty()) {
-    out = call_remote(o, *action, input);
-  } else {
-    auto rt = open_runtime(o.runtime);
-    if (!rt) {
-      std::cerr << "centli: " << rt.error() << "\n";
+  if (o.url.empty()) {
+    auto access = open_data(o.runtime);
+    if (!access) {
+      std::cerr << "centli: " << access.error() << "\n";
       return kExitUnavailable;
     }
-    actions::Invocation inv;
-    inv.action = (*rt)->registry.find(o.action);
-    inv.principal =
-        auth::Principal{auth::Principal::Kind::kUser, o.user, false, auth::kPersonScopesDefault};
-    inv.user_id = o.user;
-    inv.input = &input;
-    inv.idempotency_key = o.key;
-    inv.correlation_id = util::random_id("cli-");
-    inv.locale = o.locale.starts_with("en") ? "en-US" : "es-MX";
-    out = (*rt)->dispatcher->invoke_sync(inv);
-    (*rt)->store->close();
+    if (access->runtime) {
+      out = call_in_process(*access->runtime, o, input);
+    } else {
+      o.url = access->server.url;
+      o.token = access->server.token;
+      out = call_remote(o, *action, input);
+    }
+  } else {
+    out = call_remote(o, *action, input);
   }
   if (o.json) {
     (out.is_error ? std::cerr : std::cout) << out.body << std::endl;
@@ -227,7 +247,8 @@ void add_call(CLI::App& app) {
   cmd->add_option("action", o->action, "Action name, e.g. get_balance")->required();
   cmd->add_option("args", o->args, "Inputs as key=value, e.g. amount=500.00");
   cmd->add_option("--user", o->user, "The person acted for");
-  cmd->add_option("--data", o->runtime.data_dir, "Data directory (direct mode)")
+  cmd->add_option("--data", o->runtime.data_dir,
+                  "Data directory (direct mode; through its server when one holds it)")
       ->envname("CENTLI_DATA");
   cmd->add_option("--url", o->url, "Server base URL, e.g. http://127.0.0.1:8080");
   cmd->add_option("--token", o->token, "Bearer token for --url")->envname("CENTLI_TOKEN");

@@ -9,6 +9,7 @@
 #include "agents/doors.h"
 #include "app/commands.h"
 #include "app/events_serve.h"
+#include "app/local_server.h"
 #include "app/market_serve.h"
 #include "app/runtime.h"
 #include "domain/money.h"
@@ -116,21 +117,25 @@ int serve(ServeOptions o) {
     std::cerr << "centli: " << started.error() << "\n";
     return kExitUnavailable;
   }
-  std::thread signal_thread([&server, signals] {
+  const std::string& data_dir = r.store->data_dir();
+  publish_local_server(data_dir, listen->first, server.port(), *r.tokens);
+  std::thread signal_thread([&server, &data_dir, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
     obs::log(obs::Level::kInfo, "stopping: signal received");
+    withdraw_local_server(data_dir);  // first, so tools stop coming here
     server.stop();
   });
   const std::string details =
       "{\"listen\":\"" + listen->first + ":" + std::to_string(server.port()) +
       "\",\"schema_version\":" + std::to_string(r.store->schema_version()) + "}";
-  obs::log(obs::Level::kWarn, "centli serving", {"", "", "", "", details});
+  obs::log(obs::Level::kInfo, "centli serving", {"", "", "", "", details});
   server.run();
+  withdraw_local_server(data_dir);
   (*saga)->stop();
   r.bus->stop();
   r.store->close();
-  obs::log(obs::Level::kWarn, "centli stopped cleanly");
+  obs::log(obs::Level::kInfo, "centli stopped cleanly");
   // The signal thread is parked in sigwait unless a signal ended the run.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();

@@ -29,6 +29,7 @@ constexpr const char* kInsertCredential =
 constexpr const char* kSelectCredential =
     "SELECT kind, subject, delegate, scopes FROM credentials WHERE token_hash = ?1 AND revoked = 0";
 constexpr std::string_view kTokenPrefix = "cnt_";
+constexpr std::string_view kLocalToolsService = "local-tools";
 
 }  // namespace
 
@@ -56,6 +57,18 @@ std::string scope_list(std::uint32_t mask) {
 
 std::string Principal::key() const {
   return (kind == Kind::kUser ? "user:" : "service:") + subject;
+}
+
+Principal local_tools_principal() {
+  return Principal{Principal::Kind::kService, std::string(kLocalToolsService), true,
+                   kPersonScopesDefault};
+}
+
+std::string TokenStore::create_in_memory(const Principal& principal) {
+  std::string token = std::string(kTokenPrefix) + util::random_token_body();
+  std::unique_lock lock(mu_);
+  in_memory_.insert_or_assign(util::sha256_hex(token), principal);
+  return token;
 }
 
 std::expected<std::string, std::string> TokenStore::create(const Principal& p) {
@@ -90,6 +103,7 @@ std::optional<Principal> TokenStore::verify(std::string_view token) {
   {
     std::shared_lock lock(mu_);
     if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
+    if (auto it = in_memory_.find(hash); it != in_memory_.end()) return it->second;
   }
   auto reader = store_.reader();
   auto st = reader.db().prepare(kSelectCredential);

@@ -49,6 +49,12 @@ struct Principal {
   std::string key() const;
 };
 
+// The principal of the tools on a data directory (`centli call` and `centli mcp` with --data):
+// a delegated service with every person scope, acting for the person named by --user. The same
+// in-process and through a running server (the server's local credential, docs/cli.md), so an
+// idempotency key given with --key belongs to one principal whichever way a call goes.
+Principal local_tools_principal();
+
 // Creates and verifies tokens against the credentials table. Thread-safe; verified tokens are
 // cached in memory (tokens are never edited, only created).
 class TokenStore {
@@ -56,13 +62,17 @@ class TokenStore {
   explicit TokenStore(store::Store& store) : store_(store) {}
   // Stores the hash and returns the token ("cnt_" + 43 base64url characters).
   std::expected<std::string, std::string> create(const Principal& principal);
+  // Returns a new token for `principal` that lives only in this object's memory: it is never
+  // stored, so it stops being valid when the process ends (a server's local credential).
+  std::string create_in_memory(const Principal& principal);
   // The principal of a valid token, or nullopt.
   std::optional<Principal> verify(std::string_view token);
 
  private:
   store::Store& store_;
   std::shared_mutex mu_;
-  std::unordered_map<std::string, Principal> cache_;  // by token hash
+  std::unordered_map<std::string, Principal> cache_;      // by token hash
+  std::unordered_map<std::string, Principal> in_memory_;  // by token hash; never evicted
 };
 
 }  // namespace centli::auth

@@ -202,10 +202,23 @@ std::expected<ClientResponse, std::string> exchange(net::io_context& ioc, Stream
   }
   if (ec) return std::unexpected(failure("reading the response", ec, request.timeout_ms));
   auto response = parser.release();
-  return ClientResponse{static_cast<int>(response.result_int()), std::move(response.body())};
+  ClientResponse out{static_cast<int>(response.result_int()), std::move(response.body())};
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c); });
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return out;
 }
 
 }  // namespace
+
+std::string_view ClientResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (n == name) return v;
+  return {};
+}
 
 std::expected<Url, std::string> parse_url(std::string_view text) {
   if (text.size() > limits::kClientUrlBytesMax) {

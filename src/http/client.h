@@ -23,6 +23,10 @@ struct ClientRequest {
 struct ClientResponse {
   int status = 0;
   std::string body{};
+  std::vector<std::pair<std::string, std::string>> headers{};  // names in lower case
+
+  // The first value of the header `name` (lower case), or "" when absent.
+  std::string_view header(std::string_view name) const;
 };
 
 // A URL split into what a connection needs.

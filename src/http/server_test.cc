@@ -447,6 +447,15 @@ TEST_F(ServerTest, ClientRefusesAResponseBodyOverItsLimit) {
   EXPECT_NE(response.error().find("response body exceeds"), std::string::npos) << response.error();
 }
 
+TEST_F(ServerTest, ClientReturnsResponseHeadersWithLowerCaseNames) {
+  auto response = client_.send({.url = url("/echo"), .method = "GET"});
+  ASSERT_TRUE(response.has_value()) << response.error();
+  EXPECT_EQ(response->header("x-echo-path"), "/echo");
+  EXPECT_EQ(response->header("content-type"), "text/plain");
+  EXPECT_EQ(response->header("X-Echo-Path"), "");  // names are looked up in lower case
+  EXPECT_EQ(response->header("x-absent"), "");
+}
+
 TEST_F(ServerTest, ClientFailsTheTlsHandshakeAgainstPlainHttp) {
   auto response = client_.send(
       {.url = "https://127.0.0.1:" + std::to_string(server_->port()) + "/", .timeout_ms = 2000});

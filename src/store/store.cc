@@ -17,6 +17,8 @@
 namespace centli::store {
 namespace {
 
+constexpr std::string_view kLockFileName = "centli.lock";
+
 constexpr const char* kWriterPragmas =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"  // an acknowledged commit survives power loss
@@ -89,7 +91,7 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOption
     return std::unexpected("cannot create data directory " + s->data_dir_ + ": " +
                            std::strerror(errno));
   }
-  const std::string lock_path = s->data_dir_ + "/centli.lock";
+  const std::string lock_path = s->data_dir_ + "/" + std::string(kLockFileName);
   s->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (s->lock_fd_ < 0) {
     return std::unexpected("cannot open " + lock_path + ": " + std::strerror(errno));
@@ -256,6 +258,15 @@ bool Store::is_open() const {
 
 void Store::add_commit_listener(std::function<void()> listener) {
   commit_listeners_.push_back(std::move(listener));
+}
+
+bool lock_held(const std::string& data_dir) {
+  const std::string path = (data_dir.empty() ? "." : data_dir) + "/" + std::string(kLockFileName);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the probe's shared lock, if it got one
+  return held;
 }
 
 }  // namespace centli::store

@@ -49,6 +49,11 @@ struct WriteJob {
 
 class Store;
 
+// True when another open file description holds the exclusive lock of data_dir (a serving
+// process or an in-process tool); false when nobody does or the directory has no lock file.
+// The probe takes a shared lock for an instant, so call it only after Store::open was refused.
+bool lock_held(const std::string& data_dir);
+
 // A reader connection borrowed from the pool; returned on destruction.
 class Reader {
  public:

@@ -244,4 +244,22 @@ inline constexpr std::size_t kMcpLineBytesMax = kRequestBodyBytesMax;
 // key=value arguments of `centli call`: more than any action has fields.
 inline constexpr std::size_t kCliArgumentsMax = 64;
 
+// --- tools beside a server (docs/cli.md) ---
+// A tool that finds its data directory locked waits this long for the server's address file:
+// a server writes it within milliseconds of listening (start to first answer is under 50 ms)
+// and removes it as it stops, so the wait only covers a server starting or stopping.
+inline constexpr int kLocalServerWaitMs = 2'000;
+// How often the waiting tool looks again: a cheap open and flock each time.
+inline constexpr int kLocalServerPollMs = 20;
+// The address file holds a URL, a token and a pid; anything larger is not one of ours.
+inline constexpr std::size_t kLocalServerFileBytesMax = 4 * 1024;
+// One exchange of `call` or the MCP relay with a server: a purchase may wait for its saga
+// (kPurchaseWaitMsMax) before answering, so the tool waits longer than that.
+inline constexpr int kToolRequestTimeoutMs = 40'000;
+// Ending the relay's MCP session when stdin closes is a courtesy; never wait long for it.
+inline constexpr int kToolSessionCloseTimeoutMs = 2'000;
+static_assert(kLocalServerPollMs < kLocalServerWaitMs);
+static_assert(kToolRequestTimeoutMs > kPurchaseWaitMsMax);
+static_assert(kToolRequestTimeoutMs <= kClientTimeoutMsMax);
+
 }  // namespace centli::limits

@@ -4,6 +4,7 @@ directory, creates tokens through the CLI, and speaks HTTP/1.1 to it. Standard l
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,12 +17,19 @@ BIN = os.environ.get("CENTLI_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "centli")
 
 START_TIMEOUT_S = 10
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def project_version():
+    """The version CMakeLists.txt gives the project: what `centli --version` prints."""
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        return re.search(r"project\(centli VERSION (\S+)", f.read()).group(1)
 
 
 def run_cli(*args, check=True, input=None, timeout=30):
