@@ -480,10 +480,11 @@ void register_core_banking(Registry& registry) {
                  Field{"to_alias", FieldType::kString, false,
                        "A beneficiary's alias, e.g. \"mamá\"; pays only on an exact alias match.",
                        limits::kBeneficiaryNameCodePointsMax, 0, 0, FieldIn::kBody},
-                 Field{
-                     "amount", FieldType::kMoney, true,
-                     "Amount in major units, a decimal with at most two decimals, e.g. \"500.00\".",
-                     0, 0, 0, FieldIn::kBody},
+                 Field{"amount", FieldType::kMoney, true,
+                       "Amount in major units with a dot for decimals (at most two) and no "
+                       "thousands separators, e.g. \"500.00\" or \"1500.50\". A comma is refused "
+                       "as ambiguous (\"10,50\") unless written like \"1,500.00\".",
+                       0, 0, 0, FieldIn::kBody},
                  Field{"currency", FieldType::kString, false,
                        "ISO 4217 currency code; defaults to the source account's currency (MXN).",
                        3, 0, 0, FieldIn::kBody},

@@ -134,10 +134,12 @@ void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done
   static const rapidjson::Value kEmpty(rapidjson::kObjectType);
   auto input = validate(action, inv.input != nullptr ? *inv.input : kEmpty, {"request_id"});
   if (!input) return refuse(input.error());
+  const rapidjson::Value* rid =
+      inv.input != nullptr ? json::member(*inv.input, "request_id") : nullptr;
+  if (rid != nullptr && !rid->IsString())
+    return refuse(Error::invalid("request_id", "request_id must be a string"));
   std::string key = inv.idempotency_key;
-  if (key.empty() && inv.input != nullptr) {
-    if (auto rid = json::get_string(*inv.input, "request_id")) key = std::string(*rid);
-  }
+  if (key.empty() && rid != nullptr) key.assign(rid->GetString(), rid->GetStringLength());
   if (!key.empty() && !valid_key(key)) {
     return refuse(
         Error::invalid("Idempotency-Key", "the key must be 1 to 255 visible ASCII characters"));

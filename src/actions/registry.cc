@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 
 #include "domain/assert.h"
 #include "domain/money.h"
@@ -33,56 +35,98 @@ std::size_t code_points(std::string_view s) {
   return n;
 }
 
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+// Code points a reader of the text cannot see that change how it reads: C0 and C1 controls,
+// DEL, the line and paragraph separators, and the bidirectional controls (U+061C, U+200E,
+// U+200F, U+202A..U+202E, U+2066..U+2069), with which a description on another person's
+// statement could show "pago 005$" for "pago $500". The first one found, if any.
+// Requires: valid UTF-8.
+std::optional<char32_t> hidden_control(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const std::size_t n = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : 4;
+    char32_t cp = n == 1 ? lead : lead & (0x7f >> n);
+    for (std::size_t k = 1; k < n; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    i += n;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+        (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+      return cp;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string code_point_name(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
+std::expected<Input::Value, Error> check_string(const Field& f, const rapidjson::Value& v) {
+  const std::string& n = f.name;
+  if (!v.IsString()) return std::unexpected(Error::invalid(n, n + " must be a string"));
+  std::string_view s(v.GetString(), v.GetStringLength());
+  if (!valid_utf8(s)) return std::unexpected(Error::invalid(n, n + " must be UTF-8 text"));
+  if (auto cp = hidden_control(s)) {
+    return std::unexpected(
+        Error::invalid(n, n + " contains the control character " + code_point_name(*cp) +
+                              ", which could hide or reorder what others read; send plain text"));
+  }
+  if (f.required && s.empty()) return std::unexpected(Error::invalid(n, n + " is empty"));
+  if (code_points(s) > f.length_max) {
+    return std::unexpected(
+        Error::invalid(n, n + " is longer than " + std::to_string(f.length_max) + " characters"));
+  }
+  return std::string(s);
+}
+
+// A JSON integer (5, 5.0 and 5e0 are the same number) within the field's bounds.
+std::expected<Input::Value, Error> check_integer(const Field& f, const rapidjson::Value& v) {
+  const std::string& n = f.name;
+  if (!v.IsNumber() || (v.IsDouble() && v.GetDouble() != std::trunc(v.GetDouble())))
+    return std::unexpected(Error::invalid(n, n + " must be a whole number like 20"));
+  if (!v.IsInt64() || v.GetInt64() < f.min || v.GetInt64() > f.max) {
+    return std::unexpected(Error::invalid(
+        n, n + " must be between " + std::to_string(f.min) + " and " + std::to_string(f.max)));
+  }
+  return v.GetInt64();
+}
+
+// A JSON number read by its exact value, or text read by the one amount grammar.
+std::expected<Input::Value, Error> check_money(const Field& f, const rapidjson::Value& v) {
+  const std::string& n = f.name;
+  if (!v.IsString() && !v.IsNumber()) {
+    return std::unexpected(
+        Error::invalid(n, n + " must be a decimal amount like 500.00 or \"500.00\""));
+  }
+  if ((v.IsInt64() && v.GetInt64() < 0) || (v.IsDouble() && v.GetDouble() < 0))
+    return std::unexpected(Error::invalid(n, n + " must be greater than zero"));
+  auto m = v.IsString() ? money::read_amount(std::string_view(v.GetString(), v.GetStringLength()))
+                        : money::parse_minor(json::number_text(v));
+  if (!m) return std::unexpected(Error::invalid(n, m.error()));
+  if (*m <= 0) return std::unexpected(Error::invalid(n, n + " must be greater than zero"));
+  return *m;
 }
 
 std::expected<Input::Value, Error> check_field(const Field& f, const rapidjson::Value& v) {
   const std::string& n = f.name;
   switch (f.type) {
-    case FieldType::kString: {
-      if (!v.IsString()) return std::unexpected(Error::invalid(n, n + " must be a string"));
-      std::string_view s(v.GetString(), v.GetStringLength());
-      if (!valid_utf8(s) || has_control(s))
-        return std::unexpected(Error::invalid(n, n + " must be printable UTF-8 text"));
-      if (f.required && s.empty()) return std::unexpected(Error::invalid(n, n + " is empty"));
-      if (code_points(s) > f.length_max) {
-        return std::unexpected(Error::invalid(
-            n, n + " is longer than " + std::to_string(f.length_max) + " characters"));
-      }
-      return std::string(s);
-    }
-    case FieldType::kInteger: {
-      std::int64_t x = 0;
-      if (!v.IsString()) return std::unexpected(Error::invalid(n, n + " must be an integer"));
-      std::string_view s(v.GetString(), v.GetStringLength());
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
-      if (ec != std::errc() || p != s.data() + s.size() || s.empty())
-        return std::unexpected(Error::invalid(n, n + " must be an integer"));
-      if (x < f.min || x > f.max) {
-        return std::unexpected(Error::invalid(
-            n, n + " must be between " + std::to_string(f.min) + " and " + std::to_string(f.max)));
-      }
-      return x;
-    }
+    case FieldType::kString:
+      return check_string(f, v);
+    case FieldType::kInteger:
+      return check_integer(f, v);
     case FieldType::kBoolean:
       if (!v.IsBool()) return std::unexpected(Error::invalid(n, n + " must be true or false"));
       return v.GetBool();
-    case FieldType::kMoney: {
-      if (!v.IsString())
-        return std::unexpected(Error::invalid(n, n + " must be a decimal amount like \"500.00\""));
-      auto m = money::parse_minor(std::string_view(v.GetString(), v.GetStringLength()));
-      if (!m) return std::unexpected(Error::invalid(n, m.error()));
-      if (*m <= 0) return std::unexpected(Error::invalid(n, n + " must be greater than zero"));
-      return *m;
-    }
+    case FieldType::kMoney:
+      return check_money(f, v);
     case FieldType::kDate: {
-      if (!v.IsString()) return std::unexpected(Error::invalid(n, n + " must be a date"));
-      auto t = util::parse_iso8601_ms(std::string_view(v.GetString(), v.GetStringLength()));
+      auto t = v.IsString()
+                   ? util::parse_iso8601_ms(std::string_view(v.GetString(), v.GetStringLength()))
+                   : std::nullopt;
       if (!t) {
-        return std::unexpected(
-            Error::invalid(n, n + " must be a date like 2026-02-17 or 2026-02-17T10:30:00Z"));
+        return std::unexpected(Error::invalid(
+            n, n + " must be a calendar date like 2026-02-17 or 2026-02-17T10:30:00Z"));
       }
       return *t;
     }
@@ -224,6 +268,13 @@ std::expected<rapidjson::Value, Error> coerce_text(const Field& f, std::string_v
     if (text == "true" || text == "True" || text == "TRUE") return rapidjson::Value(true);
     if (text == "false" || text == "False" || text == "FALSE") return rapidjson::Value(false);
     return std::unexpected(Error::invalid(f.name, f.name + " must be true or false"));
+  }
+  if (f.type == FieldType::kInteger) {
+    std::int64_t x = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (ec != std::errc() || p != text.data() + text.size() || text.empty())
+      return std::unexpected(Error::invalid(f.name, f.name + " must be a whole number like 20"));
+    return rapidjson::Value(static_cast<std::int64_t>(x));
   }
   return rapidjson::Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), alloc);
 }

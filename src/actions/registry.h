@@ -28,7 +28,7 @@ enum class FieldType {
   kString,   // text, max_length enforced
   kInteger,  // whole number within [min, max]
   kBoolean,
-  kMoney,  // decimal in major units, at most two decimals; > 0; held as int64 minor units
+  kMoney,  // JSON number or money::read_amount text; > 0; held as int64 minor units
   kDate,   // ISO 8601 date or date-time; held as Unix ms
 };
 
@@ -122,14 +122,19 @@ class Registry {
   std::vector<std::unique_ptr<Action>> actions_;
 };
 
-// Converts a text value to the field's JSON type (query strings, Bedrock parameters):
-// integers and booleans are parsed, money and strings stay text. Errors name the field.
+// Converts a query-string value to the field's JSON type: integers (exact digits, optional
+// '-') become JSON integers, booleans true/false; money, dates and strings stay text, which
+// validate() reads. Errors name the field.
 std::expected<rapidjson::Value, Error> coerce_text(const Field& f, std::string_view text,
                                                    rapidjson::Document::AllocatorType& alloc);
 
-// Validates a JSON object against the action's fields. Numbers must have been parsed as text
-// (rapidjson::kParseNumbersAsStringsFlag) so that money is exact. Unknown fields are refused
-// except the names in `ignored` (e.g. request_id). Errors name the field.
+// Validates a JSON object against the action's fields, each by its JSON type: a string field
+// takes a JSON string of UTF-8 text without hidden controls (C0/C1, bidirectional); an integer
+// field a JSON number with a whole value; a boolean true/false; a money field a JSON number
+// (its exact value, as json::parse stores it) or a string in money::read_amount's grammar;
+// a date a string naming a real calendar day. Unknown fields are refused except the names in
+// `ignored` (e.g. request_id). The first fault, in field declaration order, is an
+// invalid_request Error naming the field.
 std::expected<Input, Error> validate(const Action& action, const rapidjson::Value& object,
                                      std::initializer_list<std::string_view> ignored = {});
 

@@ -130,8 +130,7 @@ std::string_view mcp_negotiate_version(std::string_view requested) {
 McpMessageInfo mcp_inspect(std::string_view message) {
   McpMessageInfo info;
   rapidjson::Document d;
-  d.Parse(message.data(), message.size());
-  if (d.HasParseError() || !d.IsObject()) return info;
+  if (!json::parse(message, d) || !d.IsObject()) return info;
   info.valid = true;
   info.method = std::string(json::get_string(d, "method").value_or(""));
   info.is_request = !info.method.empty() && d.HasMember("id");
@@ -182,8 +181,8 @@ std::string McpServer::tools_list(const McpPeer& peer) const {
 void McpServer::handle(std::string_view message, const McpPeer& peer,
                        std::function<void(std::string)> done) const {
   rapidjson::Document d;
-  d.Parse(message.data(), message.size());
-  if (d.HasParseError()) return done(error_text("null", kParseError, "Parse error"));
+  if (auto parsed = json::parse(message, d); !parsed)
+    return done(error_text("null", kParseError, "Parse error: " + parsed.error().message));
   if (!d.IsObject() || !d.HasMember("jsonrpc")) {
     return done(error_text("null", kInvalidRequest, "Invalid Request: send one JSON-RPC object"));
   }
@@ -209,10 +208,7 @@ void McpServer::handle(std::string_view message, const McpPeer& peer,
     return done(
         error_text(id_json, kInvalidParams, "Unknown tool: " + std::string(name.value_or(""))));
   }
-  // Arguments again with numbers kept as text, so money stays exact.
-  rapidjson::Document text;
-  text.Parse<rapidjson::kParseNumbersAsStringsFlag>(message.data(), message.size());
-  const auto* args = json::member(text["params"], "arguments");
+  const auto* args = json::member(*params, "arguments");
   static const rapidjson::Value kEmpty(rapidjson::kObjectType);
   if (args != nullptr && !args->IsObject() && !args->IsNull()) {
     return done(error_text(id_json, kInvalidParams, "arguments must be an object"));

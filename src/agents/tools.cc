@@ -1,7 +1,7 @@
 #include "agents/tools.h"
 
-#include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "util/ids.h"
 #include "util/json.h"
@@ -26,29 +26,21 @@ Error bad(std::string_view name, std::string message) {
   return Error::invalid(std::string(name), std::string(name) + " " + message);
 }
 
-// "$1,500.00" -> "1500.00"; nullopt when what is left is not a plain decimal.
-std::optional<std::string> plain_number(std::string_view text) {
+// "5", " 7 ", "+3", "-2", "20.00" -> the whole number; nullopt for anything else.
+std::optional<std::int64_t> whole_number(std::string_view text) {
   std::string_view s = trim(text);
-  std::string sign;
-  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
-    if (s.front() == '-') sign = "-";
+  if (s.size() > 1 && s.front() == '+' && std::isdigit(static_cast<unsigned char>(s[1])))
     s.remove_prefix(1);
-  }
-  if (!s.empty() && s.front() == '$') s.remove_prefix(1);
-  std::string digits;
-  bool dot = false;
-  for (char c : s) {
-    if (c == ',' && !dot) continue;
-    if (c == '.' && !dot) {
-      dot = true;
-    } else if (!std::isdigit(static_cast<unsigned char>(c))) {
+  if (const auto dot = s.find('.'); dot != std::string_view::npos) {
+    const std::string_view zeros = s.substr(dot + 1);
+    if (zeros.empty() || zeros.find_first_not_of('0') != std::string_view::npos)
       return std::nullopt;
-    }
-    digits.push_back(c);
+    s = s.substr(0, dot);
   }
-  if (digits.empty() || digits == "." || digits.front() == '.' || digits.back() == '.')
-    return std::nullopt;
-  return sign + digits;
+  std::int64_t x = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return x;
 }
 
 rapidjson::Value text_value(std::string_view s, rapidjson::Document::AllocatorType& alloc) {
@@ -94,7 +86,7 @@ std::string_view field_type_name(actions::FieldType type) {
     case actions::FieldType::kBoolean:
       return "boolean";
     case actions::FieldType::kMoney:
-      return "number";
+      return "money";
     default:
       return "string";
   }
@@ -110,23 +102,17 @@ std::expected<rapidjson::Value, Error> coerce_value(std::string_view name, std::
     return std::unexpected(bad(name, "must be true or false"));
   }
   if (type == "integer") {
-    auto n = plain_number(text);
-    if (n) {
-      const auto dot = n->find('.');
-      const bool whole =
-          dot == std::string::npos || std::all_of(n->begin() + static_cast<std::ptrdiff_t>(dot) + 1,
-                                                  n->end(), [](char c) { return c == '0'; });
-      if (whole) return text_value(n->substr(0, dot), alloc);
-    }
-    return std::unexpected(bad(name, "must be a whole number"));
+    if (auto n = whole_number(text)) return rapidjson::Value(static_cast<std::int64_t>(*n));
+    return std::unexpected(bad(name, "must be a whole number like 20"));
   }
   if (type == "number") {
-    auto n = plain_number(text);
-    if (!n) return std::unexpected(bad(name, "must be a number like 500.00"));
-    return text_value(*n, alloc);
+    rapidjson::Document d;
+    if (!json::parse(trim(text), d) || !d.IsNumber())
+      return std::unexpected(bad(name, "must be a number like 500.00"));
+    return rapidjson::Value(d, alloc);
   }
   if (type == "array") return coerce_array(name, text, alloc);
-  return text_value(text, alloc);
+  return text_value(text, alloc);  // strings, and money for money::read_amount in validation
 }
 
 std::string tool_input_schema(const actions::Action& action) {

@@ -21,17 +21,19 @@ inline bool is_command(const actions::Action& action) { return !action.read_only
 // The action's JSON Schema input with every field, plus `request_id` for commands.
 std::string tool_input_schema(const actions::Action& action);
 
-// Converts a text value to JSON by declared type. `type` is the action field's type when the
-// field is known, else the type the caller declared ("string", "number", "integer",
-// "boolean", "array"). Numbers stay JSON text (the validator reads numbers as text so money is
-// exact) after trimming, dropping a leading '+', "$" and thousands commas ("$1,500.00"), and
-// "5.0" for an integer becomes "5". Booleans accept true/false in any case, yes/no, 1/0.
-// Arrays accept JSON ("[\"a\",2]") or a bracketed list ("[a, b]"); items are strings unless
-// JSON says otherwise. Fails with an invalid_request Error naming `name`.
+// Converts a text value (Bedrock parameters, command-line key=value) to JSON by declared type.
+// `type` is field_type_name() of the action's field when the field is known, else the type the
+// caller declared ("string", "number", "integer", "boolean", "array"). Integers accept
+// surrounding spaces, a leading '+' and ".0" decimals ("20.00" -> 20) and become JSON
+// integers; "money" stays text, read by validation with money::read_amount (the one amount
+// grammar of every door); "number" must be a JSON number. Booleans accept true/false in any
+// case, yes/no, 1/0. Arrays accept JSON ("[\"a\",2]") or a bracketed list ("[a, b]"); items are
+// strings unless JSON says otherwise. Strings stay as given. Fails with an invalid_request
+// Error naming `name`.
 std::expected<rapidjson::Value, Error> coerce_value(std::string_view name, std::string_view type,
                                                     std::string_view text,
                                                     rapidjson::Document::AllocatorType& alloc);
-// The declared type name of a field for coerce_value.
+// The declared type name of a field for coerce_value: "string", "integer", "boolean", "money".
 std::string_view field_type_name(actions::FieldType type);
 
 // The idempotency key of a command that came without a request_id: a hex SHA-256 over the

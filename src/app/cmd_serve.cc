@@ -57,8 +57,9 @@ std::optional<obs::Level> parse_level(std::string_view s) {
 std::expected<void, std::string> apply_limit(const std::string& text, std::int64_t& out,
                                              std::string_view flag) {
   if (text.empty()) return {};
-  auto v = money::parse_minor(text);
-  if (!v || *v <= 0) return std::unexpected(std::string(flag) + " must be a positive amount");
+  auto v = money::read_amount(text);
+  if (!v) return std::unexpected(std::string(flag) + ": " + v.error());
+  if (*v <= 0) return std::unexpected(std::string(flag) + " must be a positive amount");
   out = *v;
   return {};
 }

@@ -10,9 +10,26 @@
 
 namespace centli::money {
 
-// Parses a decimal amount in major units with at most two decimals: "500", "500.5", "500.25".
-// Refuses empty text, signs, exponents, more than two decimals, spaces, and values that do not
-// fit int64 centavos. Zero parses; callers that need a positive amount check it themselves.
+// The one grammar for amounts written as text, used by every door (JSON strings in REST
+// bodies, AgentCore and MCP arguments, Bedrock parameters, `centli call key=value`, command-line
+// limits). Reads what a person or an agent writes into minor units, and never guesses:
+//   accepted: an optional "$"; plain digits with an optional decimal point
+//     and one or two decimals ("500", "500.5", "$500.00"); thousands grouped with commas in
+//     groups of exactly three only when a decimal point follows ("1,500.00", "$12,345.6").
+//   refused as ambiguous, naming what it could mean: any other comma ("10,50" could be 10.50 or
+//     1050.00; "1,000"; "1,5,0,0"; "1.000,50") and a dot followed by exactly three digits
+//     ("1.500" could be 1.50 or 1500.00), since a comma or dot separates decimals in some
+//     places and thousands in others.
+//   refused as malformed: spaces, signs, exponents, other characters, separators not between
+//     digits (".5", "5."), more than two decimals, text over limits::kAmountTextMax, and values
+//     that do not fit int64 centavos.
+// Zero reads as 0; callers that need a positive amount check it themselves. On failure returns
+// a sentence for a problem+json detail that tells the caller how to write the amount.
+std::expected<std::int64_t, std::string> read_amount(std::string_view text);
+
+// Parses an exact decimal in major units with at most two decimals: "500", "500.5", "500.25",
+// as a JSON number's decimal text reads. Refuses empty text, signs, exponents, separators,
+// more than two decimals, spaces, and values that do not fit int64 centavos. Zero parses.
 // On failure returns a message suitable for a problem+json detail.
 std::expected<std::int64_t, std::string> parse_minor(std::string_view text);
 

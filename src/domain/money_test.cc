@@ -47,7 +47,8 @@ TEST(MoneyParse, AcceptsAndRefusesTheDocumentedTable) {
       {"1..5", std::nullopt},
       {"NaN", std::nullopt},
       {"Infinity", std::nullopt},
-      {"0000000000000000000000001", std::nullopt},  // longer than the text limit
+      {"$500", std::nullopt},  // read_amount takes "$"; parse_minor reads exact decimals only
+      {"0000000000000000000000000000000000001", 100},  // long but exact
   };
   for (const Case& c : cases) {
     const auto got = parse_minor(c.text);
@@ -65,6 +66,97 @@ TEST(MoneyParse, RefusalsCarryAMessageForPeople) {
   ASSERT_FALSE(got.has_value());
   EXPECT_FALSE(got.error().empty());
   EXPECT_NE(parse_minor("1.234").error().find("two decimals"), std::string::npos);
+}
+
+// The one grammar every door uses for amounts written as text (issue 9 item 2: "10,50" was read
+// as 1050.00 and "1,5,0,0" as 1500.00 by the agent doors).
+struct ReadCase {
+  std::string_view text;
+  std::optional<std::int64_t> minor;  // nullopt: refused
+  std::string detail = "";            // when refused: the exact sentence
+};
+
+std::string ambiguous_two(std::string_view text, std::string_view low, std::string_view high) {
+  return "amount \"" + std::string(text) + "\" is ambiguous: it could mean " + std::string(low) +
+         " or " + std::string(high) +
+         "; confirm which and send digits with a dot for decimals and no commas";
+}
+
+std::string ambiguous_one(std::string_view text, std::string_view reading) {
+  return "amount \"" + std::string(text) +
+         "\" is ambiguous: send digits with a dot for decimals and no commas (" +
+         std::string(reading) + ", if that is what was meant)";
+}
+
+const std::string kShape = "amount must be a decimal number like \"500\" or \"500.25\"";
+const std::string kSpaces = "amount must be written without spaces, like 500.00";
+
+const ReadCase kReadCases[] = {
+    {"500", 50000},
+    {"500.5", 50050},
+    {"500.00", 50000},
+    {"0.01", 1},
+    {"0", 0},
+    {"$500", 50000},
+    {"$1,500.00", 150000},
+    {"1,500.00", 150000},
+    {"1,500.5", 150050},
+    {"12,345.67", 1234567},
+    {"1,000,000.00", 100000000},
+    {"$92,233,720,368,547,758.07", kMax},
+    {"92233720368547758.07", kMax},
+    {"92233720368547758.08", std::nullopt, "amount is too large"},
+    {"$92,233,720,368,547,758.08", std::nullopt, "amount is too large"},
+    {"10,50", std::nullopt, ambiguous_two("10,50", "10.50", "1050.00")},
+    {"1,000", std::nullopt, ambiguous_two("1,000", "1.00", "1000.00")},
+    {"1.000,50", std::nullopt, ambiguous_one("1.000,50", "1000.50")},
+    {"1,5,0,0", std::nullopt, ambiguous_one("1,5,0,0", "1500.00")},
+    {"1.500", std::nullopt, ambiguous_two("1.500", "1.50", "1500.00")},
+    {"$1,000", std::nullopt, ambiguous_two("$1,000", "1.00", "1000.00")},
+    // Groups without a decimal point, or groups not of three: refused, never guessed.
+    {"1,000,000", std::nullopt, ambiguous_one("1,000,000", "1000000.00")},
+    {"1.000.000", std::nullopt, ambiguous_one("1.000.000", "1000000.00")},
+    {"1,50.00", std::nullopt, ambiguous_two("1,50.00", "1.50", "150.00")},
+    {"1,5000.00", std::nullopt, ambiguous_two("1,5000.00", "1.50", "15000.00")},
+    {"1234,567.00", std::nullopt, ambiguous_one("1234,567.00", "1234567.00")},
+    {"0,500.00", std::nullopt, ambiguous_two("0,500.00", "0.50", "500.00")},
+    {"1,500.000", std::nullopt, ambiguous_two("1,500.000", "1.50", "1500.00")},
+    {"500.255", std::nullopt, ambiguous_one("500.255", "500255.00")},
+    {"500.2500", std::nullopt, "amount has more than two decimals"},
+    {"-5", std::nullopt, "amount must be written without a sign, like 500.00"},
+    {"+5", std::nullopt, "amount must be written without a sign, like 500.00"},
+    {"", std::nullopt, "amount is empty"},
+    {" 500", std::nullopt, kSpaces},
+    {"500 ", std::nullopt, kSpaces},
+    {"\t12.30", std::nullopt, kSpaces},
+    {"$", std::nullopt, kShape},
+    {".5", std::nullopt, kShape},
+    {"5.", std::nullopt, kShape},
+    {"1,,500.00", std::nullopt, kShape},
+    {",500", std::nullopt, kShape},
+    {"1e3", std::nullopt, kShape},
+    {"1 500", std::nullopt, kSpaces},
+    {"$ 500", std::nullopt, kSpaces},
+    {"500 MXN", std::nullopt, kSpaces},
+    {"quinientos", std::nullopt, kShape},
+    {"0x10", std::nullopt, kShape},
+    {"1\xC2\xA0"
+     "500",
+     std::nullopt, kShape},  // a no-break space between groups
+    {"000000000000000000000000000000001", std::nullopt, "amount is too long"},  // 33 characters
+};
+
+TEST(MoneyRead, AcceptsAndRefusesTheDocumentedTable) {
+  for (const ReadCase& c : kReadCases) {
+    const auto got = read_amount(c.text);
+    if (c.minor) {
+      ASSERT_TRUE(got.has_value()) << "\"" << c.text << "\": " << got.error();
+      EXPECT_EQ(*got, *c.minor) << "\"" << c.text << "\"";
+      continue;
+    }
+    ASSERT_FALSE(got.has_value()) << "\"" << c.text << "\" read as " << *got;
+    EXPECT_EQ(got.error(), c.detail) << "\"" << c.text << "\"";
+  }
 }
 
 TEST(MoneyFormat, WritesTwoDecimalsForEveryValue) {

@@ -1,7 +1,5 @@
 #include "http/router.h"
 
-#include <rapidjson/error/en.h>
-
 #include "util/ids.h"
 #include "util/json.h"
 
@@ -105,13 +103,9 @@ std::expected<void, Error> Router::parse_body(const Request& request, rapidjson:
     return std::unexpected(Error{ErrorCode::kUnsupportedMediaType,
                                  "send the body as application/json", "Content-Type", ""});
   }
-  doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag>(
-      request.body.data(), request.body.size());
-  if (doc.HasParseError()) {
-    return std::unexpected(
-        Error::invalid("body", std::string("the body is not valid JSON: ") +
-                                   rapidjson::GetParseError_En(doc.GetParseError()) +
-                                   " at offset " + std::to_string(doc.GetErrorOffset())));
+  if (auto parsed = json::parse(request.body, doc); !parsed) {
+    const json::ParseError& e = parsed.error();
+    return std::unexpected(Error::invalid(e.field.empty() ? "body" : e.field, e.message));
   }
   if (!doc.IsObject())
     return std::unexpected(Error::invalid("body", "the body must be a JSON object"));

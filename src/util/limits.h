@@ -35,6 +35,10 @@ inline constexpr std::size_t kClientUrlBytesMax = 2048;
 // One outgoing exchange (connect + TLS + write + read) never blocks a dispatcher longer.
 inline constexpr int kClientTimeoutMsMax = 60'000;
 static_assert(kRefusalDrainBytesMax >= kRequestBodyBytesMax);
+// Nesting of JSON from outside (bodies, Bedrock events, MCP messages): a Bedrock event, the
+// deepest shape a door reads, nests 6 levels; 32 leaves room for webhook-like payloads while a
+// body of brackets is refused before it costs a deep walk.
+inline constexpr std::size_t kJsonDepthMax = 32;
 
 // --- store ---
 // Commands folded into one SQLite transaction: large enough to amortize one fsync over many
@@ -54,9 +58,10 @@ inline constexpr int kWalFramesRestartMin = 16'384;
 inline constexpr std::int64_t kWalFileBytesMax = 64LL * 1024 * 1024;
 
 // --- money ---
-// Amount strings: "92233720368547758.07" is the largest int64 in centavos; 24 characters
-// covers it with a sign and spaces to spare, longer input is refused before parsing.
-inline constexpr std::size_t kAmountTextMax = 24;
+// Amount text: the largest int64 in centavos written with "$" and thousands separators,
+// "$92,233,720,368,547,758.07", is 27 characters; 32 leaves a margin, and longer input is
+// refused before it is read.
+inline constexpr std::size_t kAmountTextMax = 32;
 // Default per-transfer and per-person daily limits (configurable on serve).
 inline constexpr std::int64_t kTransferAmountMinorMaxDefault = 5'000'000;  // 50,000.00
 inline constexpr std::int64_t kDailyOutflowMinorMaxDefault = 10'000'000;   // 100,000.00
