@@ -72,6 +72,20 @@ void log_outcome(const LogContext& c, const Outcome& out) {
            {c.correlation_id, c.action, "", c.user_id, details});
 }
 
+// A 500's own text (a store or driver message, a constraint name) is for the operator: it goes
+// to the log under the correlation id, and the client gets a fixed sentence naming that id.
+std::string public_detail(const Error& e, int status, std::string_view correlation_id) {
+  if (status != 500) return std::string(e.message.empty() ? error_title(e.code) : e.message);
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  w.StartObject();
+  json::kv(w, "error", e.message);
+  w.EndObject();
+  obs::log(obs::Level::kError, "internal error", {correlation_id, "", "", "", json::view(b)});
+  return "internal error; quote correlation id " + std::string(correlation_id) +
+         " when reporting it";
+}
+
 }  // namespace
 
 Outcome Dispatcher::problem(const Error& e, std::string_view correlation_id) {
@@ -84,7 +98,7 @@ Outcome Dispatcher::problem(const Error& e, std::string_view correlation_id) {
   json::kv(w, "title", error_title(e.code));
   json::kv_int(w, "status", status);
   json::kv(w, "code", code);
-  json::kv(w, "detail", e.message.empty() ? error_title(e.code) : std::string_view(e.message));
+  json::kv(w, "detail", public_detail(e, status, correlation_id));
   json::kv(w, "correlation_id", correlation_id);
   if (!e.field.empty()) json::kv(w, "field", e.field);
   w.EndObject();

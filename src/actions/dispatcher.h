@@ -45,6 +45,7 @@ class Dispatcher {
   Outcome invoke_sync(const Invocation& inv);
 
   // problem+json body for an error (type, title, status, code, detail, correlation_id, field).
+  // A 500's detail is a fixed sentence naming the correlation id; its own text is logged.
   static Outcome problem(const Error& error, std::string_view correlation_id);
   Services& services() { return services_; }
 

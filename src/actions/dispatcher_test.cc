@@ -221,5 +221,31 @@ TEST_F(DispatcherIdempotency, GivesOneEffectForManyIdenticalRequestsInParallel) 
   EXPECT_EQ(effects(), 1);
 }
 
+// A constraint that stops a write surfaces as kInternal with the driver's text; that text is
+// for the log, never for the client (who may be another bank's agent).
+TEST(DispatcherProblem, AnInternalErrorSaysOnlyThatAndTheCorrelationId) {
+  Outcome out = Dispatcher::problem(
+      Error{ErrorCode::kInternal, "CHECK constraint failed: posted_minor >= 0", "", ""}, "cor-7");
+  EXPECT_EQ(out.status, 500);
+  rapidjson::Document body;
+  body.Parse(out.body.c_str());
+  ASSERT_TRUE(body.IsObject()) << out.body;
+  EXPECT_STREQ(body["code"].GetString(), "internal_error");
+  EXPECT_STREQ(body["detail"].GetString(),
+               "internal error; quote correlation id cor-7 when reporting it");
+  EXPECT_EQ(out.body.find("CHECK"), std::string::npos) << out.body;
+}
+
+TEST(DispatcherProblem, ARefusalKeepsItsOwnDetail) {
+  Outcome out =
+      Dispatcher::problem(Error{ErrorCode::kInsufficientFunds,
+                                "the source account has insufficient funds", "amount", ""},
+                          "cor-8");
+  rapidjson::Document body;
+  body.Parse(out.body.c_str());
+  ASSERT_TRUE(body.IsObject()) << out.body;
+  EXPECT_STREQ(body["detail"].GetString(), "the source account has insufficient funds");
+}
+
 }  // namespace
 }  // namespace centli::actions
