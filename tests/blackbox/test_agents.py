@@ -16,6 +16,8 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # with a well-formed envelope, which is what the envelope checks need.
 SAMPLES = {"account_id": "acc-456", "from_account": "acc-456", "to_account": "acc-457",
            "amount": "1.00", "limit": "2"}
+MCP_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
 
 
 def groups():
@@ -365,6 +367,30 @@ class AgentDoors(ServerTestCase):
         a = self.mcp(move, session=sid).json()["result"]["structuredContent"]
         b = self.mcp(move, session=sid).json()["result"]["structuredContent"]
         self.assertEqual(a["transfer_id"], b["transfer_id"])
+
+    def mcp_session(self, token=None):
+        r = self.mcp(MCP_INIT, token=token)
+        self.assertEqual(r.status, 200, r)
+        return r.headers["mcp-session-id"]
+
+    def test_one_caller_opening_more_sessions_than_the_total_keeps_everyone_elses(self):
+        ping = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
+        other = self.mcp_session(token=self.t456)
+        conn = self.server.connection()
+        self.addCleanup(conn.close)
+        opened = []
+        for _ in range(1025):  # limits::kMcpSessionsMax + 1
+            r = self.server.request("POST", "/mcp", body=MCP_INIT, token=self.t123, conn=conn,
+                                    headers={"Accept": "application/json, text/event-stream"})
+            self.assertEqual(r.status, 200, r)
+            opened.append(r.headers["mcp-session-id"])
+        r = self.mcp(ping, session=other, token=self.t456)
+        self.assertEqual((r.status, r.json().get("result")), (200, {}), r)
+        self.assertEqual(self.mcp(ping, session=opened[-1]).json()["result"], {})
+        self.assertEqual(self.mcp(ping, session=opened[0]).status, 404)  # its own oldest went
+        # limits::kMcpSessionsPerCallerMax (16) of the caller's sessions are kept.
+        kept = [sid for sid in opened[-17:] if self.mcp(ping, session=sid).status == 200]
+        self.assertEqual(kept, opened[-16:])
 
 
 class CommandLine(unittest.TestCase):
