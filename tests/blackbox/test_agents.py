@@ -283,10 +283,24 @@ class AgentDoors(ServerTestCase):
         self.assertProblem(self.post("/v1/agents/bedrock", {"hello": 1}, token=self.bedrock),
                            400, "invalid_request")
 
-    def test_unknown_api_path_answers_404_in_the_envelope(self):
+    def test_unknown_api_path_fails_with_404_in_the_envelope(self):
         e = api_event("core-banking", "/v1/nope", "get")
-        status, body = self.assertApiEnvelope(self.call_bedrock(e), e)
-        self.assertEqual(status, 404)
+        env = self.call_bedrock(e)
+        status, body = self.assertApiEnvelope(env, e)
+        self.assertEqual((status, body["code"]), (404, "not_found"))
+        self.assertEqual(env["response"]["responseState"], "FAILURE")
+        known = api_event("core-banking", "/v1/core-banking/balance", "get",
+                          [("account_id", "string", "acc-789")])
+        env = self.call_bedrock(known)
+        self.assertEqual(self.assertApiEnvelope(env, known)[0], 404)  # a refusal, not a failure
+        self.assertNotIn("responseState", env["response"])
+
+    def test_unknown_function_fails_instead_of_answering_a_bare_problem(self):
+        e = function_event("core-banking", "get_balances")
+        state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertEqual(state, "FAILURE")
+        self.assertEqual(json.loads(text)["code"], "not_found")
+        self.assertIn("get_balances", text)
 
     def test_openapi_route_serves_every_group(self):
         for group, doc in self.docs.items():
