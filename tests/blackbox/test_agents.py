@@ -407,6 +407,47 @@ class AgentDoors(ServerTestCase):
         self.assertEqual(kept, opened[-16:])
 
 
+class Summaries(ServerTestCase):
+    """One item is counted in the singular, in Spanish and English."""
+
+    def summary(self, path, token, english=False, body=None):
+        headers = {"Accept-Language": "en-US"} if english else None
+        if body is None:
+            r = self.get(path, token=token, headers=headers)
+        else:
+            r = self.post(path, body, token=token, headers=headers, key="summaries-" + path)
+        self.assertLess(r.status, 300, r)
+        return r.json()["summary"]
+
+    def test_one_item_is_counted_in_the_singular(self):
+        book = "/v1/crm/beneficiaries"
+        self.assertEqual(self.summary(book + "?limit=1", self.t123),
+                         "Se muestra 1 de tus 8 beneficiarios, por alias.")
+        self.assertEqual(self.summary(book + "?limit=2", self.t123),
+                         "Se muestran 2 de tus 8 beneficiarios, por alias.")
+        self.assertEqual(self.summary(book + "?limit=1", self.t123, english=True),
+                         "Showing 1 of your 8 beneficiaries, by alias.")
+        self.assertEqual(self.summary(book, self.t456), "Se muestra tu único beneficiario.")
+        self.assertEqual(self.summary(book, self.t999), "No tienes beneficiarios.")
+        catalog = "/v1/marketplace/catalog"
+        self.assertEqual(self.summary(catalog + "?q=chichen", self.t123),
+                         "Se muestra 1 de 1 producto que coincide.")
+        self.assertEqual(self.summary(catalog + "?q=chichen", self.t123, english=True),
+                         "Showing 1 of 1 matching product.")
+        self.assertEqual(self.summary(catalog + "?limit=1", self.t123),
+                         "Se muestra 1 de 41 productos que coinciden.")
+        one_way = self.summary("/v1/marketplace/benefits", self.t999,
+                               body={"product_id": "prd-bus-gdl", "quantity": 1})
+        self.assertTrue(one_way.startswith("1 forma de pago, full:acc-999: "), one_way)
+        self.summary("/v1/marketplace/purchase", self.t999, body={
+            "product_id": "prd-beans", "quantity": 1, "account_id": "acc-999",
+            "option_id": "full:acc-999"})
+        self.assertEqual(self.summary("/v1/marketplace/purchases", self.t999),
+                         "Se muestra 1 compra.")
+        self.assertEqual(self.summary("/v1/marketplace/purchases", self.t999, english=True),
+                         "Showing 1 purchase.")
+
+
 class CommandLine(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
