@@ -413,8 +413,8 @@ Action add_beneficiary_action() {
           "them, e.g. \"Mamá\", \"Casero\"), with their full name and exactly one destination: "
           "account_id of another centli customer, or an 18-digit CLABE at another Mexican "
           "bank. Aliases are unique per person ignoring case, accents and punctuation; a "
-          "duplicate is refused with the existing beneficiary_id. The answer shows only the "
-          "bank name and the last four digits.",
+          "duplicate is refused with the existing beneficiary_id, so repeating a call adds "
+          "nothing. The answer shows only the bank name and the last four digits.",
       .scope = auth::kCrmWrite,
       .method = "POST",
       .path = "/v1/crm/beneficiaries",
@@ -435,9 +435,15 @@ Action add_beneficiary_action() {
       .output_schema = std::string(R"({"type":"object","properties":{)") +
                        beneficiary_properties() +
                        R"(,"summary":{"type":"string"}},"required":["beneficiary_id"]})",
+      .successes = {{201, "The beneficiary was added."}},
+      .refusals = {ErrorCode::kInvalidClabe, ErrorCode::kAccountNotFound,
+                   ErrorCode::kBeneficiaryDuplicate, ErrorCode::kBeneficiaryLimit},
+      // It only adds an entry, and the same arguments again are refused as a duplicate alias:
+      // no further effect, so idempotent without a request_id.
       .read_only = false,
       .idempotent = true,
       .destructive = false,
+      .open_world = false,
       .key_required = false,
       .prepare = prepare_add_beneficiary,
   };

@@ -480,6 +480,8 @@ void register_reads(Registry& registry) {
       .output_schema =
           R"({"type":"object","properties":{"options":{"type":"array","items":{"type":"object"}},)"
           R"("best_option_id":{"type":"string"},"summary":{"type":"string"}},"required":["options"]})",
+      .refusals = {ErrorCode::kProductNotFound, ErrorCode::kAccountNotFound,
+                   ErrorCode::kAccountInactive},
       .read = calculate_benefits,
       .prepare = {},
   });
@@ -494,7 +496,8 @@ void register_purchases(Registry& registry) {
           "Buys quantity units of product_id paying from account_id with option_id from "
           "calculate_benefits; the server recomputes the amount. Answers status CONFIRMED, "
           "FAILED with a reason (nothing charged), or PENDING with purchase_id to follow with "
-          "get_purchase. Refused when out of stock. Send the same request_id to retry safely.",
+          "get_purchase. Refused when out of stock. Every call buys again, even with the same "
+          "arguments: send a request_id, and the same request_id to retry safely.",
       .scope = auth::kMarketplacePurchase,
       .method = "POST",
       .path = "/v1/marketplace/purchase",
@@ -505,9 +508,16 @@ void register_purchases(Registry& registry) {
                  text("option_id", "option_id from calculate_benefits, e.g. full:acc-456.", true,
                       FieldIn::kBody, 2 * limits::kIdMax + 16)},
       .output_schema = kPurchaseSchema,
+      .successes = {{201, "CONFIRMED: paid, and the units are the person's."},
+                    {200, "FAILED: nothing was charged; reason says why."},
+                    {202, "PENDING: still running; follow it with get_purchase."}},
+      .refusals = {ErrorCode::kProductNotFound, ErrorCode::kAccountNotFound,
+                   ErrorCode::kOptionNotAvailable, ErrorCode::kOutOfStock},
+      // It charges the account and takes stock; a confirmed purchase is not undone.
       .read_only = false,
-      .idempotent = true,
-      .destructive = false,
+      .idempotent = false,
+      .destructive = true,
+      .open_world = false,
       .key_required = true,
       .read = {},
       .prepare = prepare_purchase,
@@ -523,6 +533,7 @@ void register_purchases(Registry& registry) {
       .path = "/v1/marketplace/purchases/{purchase_id}",
       .fields = {text("purchase_id", "Purchase id, e.g. pur-...", true, FieldIn::kPath)},
       .output_schema = kPurchaseSchema,
+      .refusals = {ErrorCode::kPurchaseNotFound},
       .read = get_purchase,
       .prepare = {},
   });
