@@ -453,6 +453,7 @@ void register_core_banking(Registry& registry) {
       .output_schema =
           std::string(R"({"type":"object","properties":{"accounts":{"type":"array","items":)") +
           kAccountSchema + R"(},"summary":{"type":"string"}},"required":["accounts"]})",
+      .refusals = {ErrorCode::kAccountNotFound},
       .read = get_balance,
   });
   registry.add(Action{
@@ -467,7 +468,8 @@ void register_core_banking(Registry& registry) {
           "alias_ambiguous, alias_not_found): confirm with the person, then pay with "
           "to_beneficiary_id. Amount is in major units as a decimal string with at most two "
           "decimals, e.g. \"500.00\". Refused with a clear code for insufficient funds, limits, "
-          "inactive or unknown accounts. Send the same request_id to retry safely.",
+          "inactive or unknown accounts. Every call moves money again, even with the same "
+          "arguments: send a request_id, and the same request_id to retry safely.",
       .scope = auth::kBankingTransfer,
       .method = "POST",
       .path = "/v1/core-banking/transfer",
@@ -499,9 +501,18 @@ void register_core_banking(Registry& registry) {
           R"("amount":{"type":"string"},)"
           R"("currency":{"type":"string"},"description":{"type":"string"},"balance_after":{"type":"string"},)"
           R"("created_at":{"type":"string"},"summary":{"type":"string"}},"required":["transfer_id","status"]})",
+      .successes = {{201, "The transfer was made; the answer is stored under its key."}},
+      .refusals = {ErrorCode::kAccountNotFound, ErrorCode::kBeneficiaryNotFound,
+                   ErrorCode::kAliasNotFound, ErrorCode::kAliasAmbiguous, ErrorCode::kAliasNotExact,
+                   ErrorCode::kSameAccount, ErrorCode::kAccountInactive,
+                   ErrorCode::kCurrencyMismatch, ErrorCode::kAmountLimitExceeded,
+                   ErrorCode::kDailyLimitExceeded, ErrorCode::kInsufficientFunds},
+      // Money leaves the account for good (a mistake is undone only by a new transfer), and it
+      // may leave centli for another bank through the clearing account.
       .read_only = false,
-      .idempotent = true,
-      .destructive = false,
+      .idempotent = false,
+      .destructive = true,
+      .open_world = true,
       .key_required = true,
       .prepare = prepare_transfer,
   });
@@ -534,6 +545,7 @@ void register_core_banking(Registry& registry) {
           R"("amount":{"type":"string"},"currency":{"type":"string"},"balance_after":{"type":"string"},)"
           R"("counterparty":{"type":"string"},"description":{"type":"string"}}}},)"
           R"("next_cursor":{"type":"string","nullable":true},"summary":{"type":"string"}},"required":["transactions"]})",
+      .refusals = {ErrorCode::kAccountNotFound},
       .read = get_transactions,
   });
 }

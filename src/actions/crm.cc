@@ -280,6 +280,19 @@ std::optional<std::pair<std::string, std::string>> decode_cursor(std::string_vie
   return std::pair{raw.substr(0, nl), raw.substr(nl + 1)};
 }
 
+std::string book_summary(std::int64_t shown, std::int64_t total, bool en) {
+  if (total == 0) return en ? "You have no beneficiaries." : "No tienes beneficiarios.";
+  if (total == 1 && shown == 1)
+    return en ? "Showing your only beneficiary." : "Se muestra tu único beneficiario.";
+  const std::string n = std::to_string(shown);
+  const std::string all = std::to_string(total);
+  return en ? "Showing " + n + " of your " + all + " " +
+                  std::string(agree(total, "beneficiary", "beneficiaries")) + ", by alias."
+            : std::string(agree(shown, "Se muestra ", "Se muestran ")) + n + " de " +
+                  std::string(agree(total, "tu ", "tus ")) + all + " " +
+                  std::string(agree(total, "beneficiario", "beneficiarios")) + ", por alias.";
+}
+
 std::expected<Reply, Error> get_beneficiaries(const Call& call, store::Reader& reader) {
   std::pair<std::string, std::string> after;
   if (auto c = call.input.str("cursor")) {
@@ -309,12 +322,8 @@ std::expected<Reply, Error> get_beneficiaries(const Call& call, store::Reader& r
   } else {
     w.Null();
   }
-  const std::string shown = std::to_string(page->size());
-  const std::string all = std::to_string(*total);
   json::kv(w, "summary",
-           english(call.locale)
-               ? "Showing " + shown + " of your " + all + " beneficiaries, by alias."
-               : "Se muestran " + shown + " de tus " + all + " beneficiarios, por alias.");
+           book_summary(static_cast<std::int64_t>(page->size()), *total, english(call.locale)));
   w.EndObject();
   return Reply{200, std::string(json::view(buf))};
 }
@@ -404,8 +413,8 @@ Action add_beneficiary_action() {
           "them, e.g. \"Mamá\", \"Casero\"), with their full name and exactly one destination: "
           "account_id of another centli customer, or an 18-digit CLABE at another Mexican "
           "bank. Aliases are unique per person ignoring case, accents and punctuation; a "
-          "duplicate is refused with the existing beneficiary_id. The answer shows only the "
-          "bank name and the last four digits.",
+          "duplicate is refused with the existing beneficiary_id, so repeating a call adds "
+          "nothing. The answer shows only the bank name and the last four digits.",
       .scope = auth::kCrmWrite,
       .method = "POST",
       .path = "/v1/crm/beneficiaries",
@@ -426,9 +435,15 @@ Action add_beneficiary_action() {
       .output_schema = std::string(R"({"type":"object","properties":{)") +
                        beneficiary_properties() +
                        R"(,"summary":{"type":"string"}},"required":["beneficiary_id"]})",
+      .successes = {{201, "The beneficiary was added."}},
+      .refusals = {ErrorCode::kInvalidClabe, ErrorCode::kAccountNotFound,
+                   ErrorCode::kBeneficiaryDuplicate, ErrorCode::kBeneficiaryLimit},
+      // It only adds an entry, and the same arguments again are refused as a duplicate alias:
+      // no further effect, so idempotent without a request_id.
       .read_only = false,
       .idempotent = true,
       .destructive = false,
+      .open_world = false,
       .key_required = false,
       .prepare = prepare_add_beneficiary,
   };

@@ -109,7 +109,7 @@ Outcome Dispatcher::problem(const Error& e, std::string_view correlation_id) {
     body += e.extra_json;
     body += '}';
   }
-  return Outcome{status, std::move(body), true, false};
+  return Outcome{status, std::move(body), true, false, error_retry_after_s(e.code)};
 }
 
 bool Dispatcher::claim(const std::string& slot) {

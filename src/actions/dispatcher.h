@@ -32,6 +32,7 @@ struct Outcome {
   std::string body;
   bool is_error = false;
   bool replayed = false;  // a stored idempotent response
+  int retry_after_s = 0;  // > 0: a refusal worth retrying after this many seconds
 };
 
 class Dispatcher {

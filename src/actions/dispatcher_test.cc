@@ -136,6 +136,7 @@ TEST_F(DispatcherIdempotency, RefusesTheSameKeyWith409WhileTheFirstRequestIsInFl
   const Outcome second = call("rent", "key-1");
   EXPECT_EQ(second.status, 409) << second.body;
   EXPECT_NE(second.body.find("idempotency_key_in_use"), std::string::npos) << second.body;
+  EXPECT_EQ(second.retry_after_s, 1);  // worth sending again, unlike a stored refusal
   release.set_value();
   const Outcome done = first.get();
   gate_ = nullptr;
@@ -153,6 +154,8 @@ TEST_F(DispatcherIdempotency, KeepsARefusalStickyEvenWhenTheRequestWouldNowSucce
   const Outcome again = call("rent", "key-1");
   EXPECT_EQ(again.status, first.status);
   EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(first.retry_after_s, 0);
+  EXPECT_EQ(again.retry_after_s, 0);
   EXPECT_EQ(effects(), 0);
   EXPECT_EQ(call("rent", "key-2").status, 201);  // a new key is a new request
   EXPECT_EQ(effects(), 1);

@@ -121,6 +121,16 @@ std::optional<std::int64_t> decode_offset(std::string_view c) {
   return offset;
 }
 
+std::string catalog_summary(std::int64_t shown, std::int64_t total, bool en) {
+  if (total == 0) return en ? "No product matches." : "Ningún producto coincide.";
+  const std::string n = std::to_string(shown);
+  const std::string all = std::to_string(total);
+  return en ? "Showing " + n + " of " + all + " " +
+                  std::string(agree(total, "matching product.", "matching products."))
+            : std::string(agree(shown, "Se muestra ", "Se muestran ")) + n + " de " + all + " " +
+                  std::string(agree(total, "producto que coincide.", "productos que coinciden."));
+}
+
 std::expected<Reply, Error> get_catalog(const Call& call, store::Reader& reader) {
   const std::string_view sort = call.input.str("sort").value_or("relevance");
   if (sort != "relevance" && sort != "price_asc" && sort != "price_desc") {
@@ -153,11 +163,7 @@ std::expected<Reply, Error> get_catalog(const Call& call, store::Reader& reader)
     w.Null();
   }
   const std::int64_t shown = std::max<std::int64_t>(0, end - offset);
-  json::kv(w, "summary",
-           english(call.locale) ? "Showing " + std::to_string(shown) + " of " +
-                                      std::to_string(total) + " matching products."
-                                : "Se muestran " + std::to_string(shown) + " de " +
-                                      std::to_string(total) + " productos que coinciden.");
+  json::kv(w, "summary", catalog_summary(shown, total, english(call.locale)));
   w.EndObject();
   return Reply{200, std::string(json::view(b))};
 }
@@ -194,6 +200,16 @@ Error benefits_error(benefits::BenefitsError e) {
     return Error{ErrorCode::kAccountInactive, message, "account_id", ""};
   }
   return Error{ErrorCode::kInternal, message, "", ""};
+}
+
+std::string options_summary(const benefits::Option& best, std::size_t count, bool en) {
+  const std::string n = std::to_string(count);
+  if (en) {
+    return (count == 1 ? "1 way to pay, " : n + " ways to pay; the best is ") + best.option_id +
+           ", " + benefits::format_pesos(best.total_minor) + " in total.";
+  }
+  return (count == 1 ? "1 forma de pago, " : n + " formas de pago; la mejor es ") + best.option_id +
+         ": " + best.summary;
 }
 
 std::string_view kind_name(benefits::Option::Kind k) {
@@ -262,12 +278,7 @@ std::expected<Reply, Error> calculate_benefits(const Call& call, store::Reader& 
   w.EndArray();
   const benefits::Option& best = options->front();
   json::kv(w, "best_option_id", best.option_id);
-  json::kv(w, "summary",
-           english(call.locale)
-               ? std::to_string(options->size()) + " ways to pay; the best is " + best.option_id +
-                     ", " + benefits::format_pesos(best.total_minor) + " in total."
-               : std::to_string(options->size()) + " formas de pago; la mejor es " +
-                     best.option_id + ": " + best.summary);
+  json::kv(w, "summary", options_summary(best, options->size(), english(call.locale)));
   w.EndObject();
   return Reply{200, std::string(json::view(b))};
 }
@@ -379,10 +390,13 @@ std::expected<Reply, Error> get_purchases(const Call& call, store::Reader& reade
     w.Null();
   }
   const std::string n = std::to_string(ids.size());
+  const bool one = ids.size() == 1;
   json::kv(w, "summary",
            english(call.locale)
-               ? "Showing " + n + " purchases, newest first."
-               : "Se muestran " + n + " compras, de la más reciente a la más antigua.");
+               ? (one ? std::string("Showing 1 purchase.")
+                      : "Showing " + n + " purchases, newest first.")
+               : (one ? std::string("Se muestra 1 compra.")
+                      : "Se muestran " + n + " compras, de la más reciente a la más antigua."));
   w.EndObject();
   return Reply{200, std::string(json::view(b))};
 }
@@ -466,6 +480,8 @@ void register_reads(Registry& registry) {
       .output_schema =
           R"({"type":"object","properties":{"options":{"type":"array","items":{"type":"object"}},)"
           R"("best_option_id":{"type":"string"},"summary":{"type":"string"}},"required":["options"]})",
+      .refusals = {ErrorCode::kProductNotFound, ErrorCode::kAccountNotFound,
+                   ErrorCode::kAccountInactive},
       .read = calculate_benefits,
       .prepare = {},
   });
@@ -480,7 +496,8 @@ void register_purchases(Registry& registry) {
           "Buys quantity units of product_id paying from account_id with option_id from "
           "calculate_benefits; the server recomputes the amount. Answers status CONFIRMED, "
           "FAILED with a reason (nothing charged), or PENDING with purchase_id to follow with "
-          "get_purchase. Refused when out of stock. Send the same request_id to retry safely.",
+          "get_purchase. Refused when out of stock. Every call buys again, even with the same "
+          "arguments: send a request_id, and the same request_id to retry safely.",
       .scope = auth::kMarketplacePurchase,
       .method = "POST",
       .path = "/v1/marketplace/purchase",
@@ -491,9 +508,16 @@ void register_purchases(Registry& registry) {
                  text("option_id", "option_id from calculate_benefits, e.g. full:acc-456.", true,
                       FieldIn::kBody, 2 * limits::kIdMax + 16)},
       .output_schema = kPurchaseSchema,
+      .successes = {{201, "CONFIRMED: paid, and the units are the person's."},
+                    {200, "FAILED: nothing was charged; reason says why."},
+                    {202, "PENDING: still running; follow it with get_purchase."}},
+      .refusals = {ErrorCode::kProductNotFound, ErrorCode::kAccountNotFound,
+                   ErrorCode::kOptionNotAvailable, ErrorCode::kOutOfStock},
+      // It charges the account and takes stock; a confirmed purchase is not undone.
       .read_only = false,
-      .idempotent = true,
-      .destructive = false,
+      .idempotent = false,
+      .destructive = true,
+      .open_world = false,
       .key_required = true,
       .read = {},
       .prepare = prepare_purchase,
@@ -509,6 +533,7 @@ void register_purchases(Registry& registry) {
       .path = "/v1/marketplace/purchases/{purchase_id}",
       .fields = {text("purchase_id", "Purchase id, e.g. pur-...", true, FieldIn::kPath)},
       .output_schema = kPurchaseSchema,
+      .refusals = {ErrorCode::kPurchaseNotFound},
       .read = get_purchase,
       .prepare = {},
   });

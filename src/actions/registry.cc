@@ -202,6 +202,9 @@ std::string Input::canonical() const {
 void Registry::add(Action action) {
   CENTLI_ASSERT(find(action.name) == nullptr);
   CENTLI_ASSERT(static_cast<bool>(action.read) != static_cast<bool>(action.prepare));
+  CENTLI_ASSERT(action.read_only == static_cast<bool>(action.read));
+  CENTLI_ASSERT(!action.read_only || (action.idempotent && !action.destructive));
+  CENTLI_ASSERT(!action.successes.empty());
   const auto in_group = std::count_if(actions_.begin(), actions_.end(),
                                       [&](auto& a) { return a->group == action.group; });
   CENTLI_ASSERT(static_cast<std::size_t>(in_group) < kActionsPerGroupMax);

@@ -89,6 +89,12 @@ using WriteFn = std::function<std::expected<Reply, Error>(store::WriteTx&)>;
 // Runs on the calling thread: turns the typed request into a WriteFn (or refuses early).
 using PrepareFn = std::function<std::expected<WriteFn, Error>(const Call&)>;
 
+// A success status an action answers, with what it means (published in OpenAPI).
+struct Success {
+  int status = 200;
+  std::string description;
+};
+
 struct Action {
   std::string name;         // get_balance; also the MCP tool and Bedrock function name
   std::string group;        // core-banking, marketplace, crm
@@ -99,9 +105,17 @@ struct Action {
   std::string path;    // REST path; may contain {name} segments for kPath fields
   std::vector<Field> fields;
   std::string output_schema;  // JSON Schema of the reply, as JSON text
-  bool read_only = true;
-  bool idempotent = true;
-  bool destructive = false;
+  // Every success status the handler answers; the reply matches output_schema in each.
+  std::vector<Success> successes = {
+      {200, "The result, with a one-sentence summary to read to the person."}};
+  // The refusals of the action's own checks, beyond those every action shares (input, token,
+  // scope, idempotency, limits, store): with them the OpenAPI document lists every status.
+  std::vector<ErrorCode> refusals;
+  // MCP ToolAnnotations, in the meaning of the MCP schema (2025-11-25):
+  bool read_only = true;      // does not modify its environment
+  bool idempotent = true;     // repeating a call with the same arguments has no further effect
+  bool destructive = false;   // may update or remove what exists (false: only adds)
+  bool open_world = false;    // may reach entities outside centli (e.g. other banks)
   bool key_required = false;  // moves money or stock: Idempotency-Key required
   ReadFn read;                // exactly one of read / prepare
   PrepareFn prepare;
@@ -109,7 +123,8 @@ struct Action {
 
 class Registry {
  public:
-  // Requires: unique name; exactly one of read/prepare set; at most 11 actions per group.
+  // Requires: unique name; exactly one of read/prepare set; at most 11 actions per group; a
+  // read_only action is idempotent and not destructive; at least one success status.
   void add(Action action);
   const Action* find(std::string_view name) const;
   // Matches a REST path (with {name} segments); fills path values. Any method.

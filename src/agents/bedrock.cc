@@ -47,10 +47,17 @@ void write_raw(json::Writer& w, const std::string& text) {
   json::write_value(w, d);
 }
 
+// The event names no action of centli: the action group was defined from something other than
+// centli's documents, which neither the model nor a retry can fix.
+bool names_no_action(const Outcome& out) {
+  return out.is_error && problem_field(out.body, "code") == "not_found";
+}
+
 // "REPROMPT" when the model can fix its call, "FAILURE" when it cannot, "" otherwise.
 std::string_view response_state(const Outcome& out) {
   if (!out.is_error) return "";
   if (out.status >= 500 || out.status == 401 || out.status == 403) return "FAILURE";
+  if (names_no_action(out)) return "FAILURE";
   const std::string code = problem_field(out.body, "code");
   if (code == "invalid_request" || code == "idempotency_key_required") return "REPROMPT";
   return "";
@@ -97,6 +104,8 @@ std::string envelope(const Echo& e, Outcome out) {
     json::kv(w, "apiPath", e.api_path);
     json::kv(w, "httpMethod", e.http_method);
     json::kv_int(w, "httpStatusCode", out.status);
+    // Only an unknown operation fails the turn; other refusals are answers with their status.
+    if (names_no_action(out)) json::kv(w, "responseState", "FAILURE");
     json::key(w, "responseBody");
     w.StartObject();
     json::key(w, "application/json");
@@ -198,10 +207,13 @@ std::expected<void, Error> bedrock_invoke(const actions::Registry& registry,
   const Action* action =
       e.function_variant ? registry.find(e.function) : find_api_action(registry, e, &path_params);
   if (action == nullptr) {
-    return answer(
-        {ErrorCode::kNotFound,
-         "no action " + (e.function_variant ? e.function : e.http_method + " " + e.api_path), "",
-         ""});
+    return answer({ErrorCode::kNotFound,
+                   "centli has no " +
+                       (e.function_variant ? "function " + e.function
+                                           : "operation " + e.http_method + " " + e.api_path) +
+                       "; define the action group from centli's OpenAPI document of the group "
+                       "(/v1/openapi/{group}.json)",
+                   "", ""});
   }
   const auto* attributes = json::member(event, "sessionAttributes");
   auto user = attributes != nullptr && attributes->IsObject()

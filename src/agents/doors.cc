@@ -3,8 +3,6 @@
 #include "agents/bedrock.h"
 #include "agents/openapi.h"
 #include "agents/tools.h"
-#include "util/clock.h"
-#include "util/ids.h"
 #include "util/json.h"
 #include "util/limits.h"
 
@@ -52,45 +50,6 @@ bool origin_allowed(std::string_view origin) {
   if (host.front() != ':' || host.size() == 1) return false;
   for (char c : host.substr(1))
     if (c < '0' || c > '9') return false;
-  return true;
-}
-
-std::string McpSessions::open(Session session) {
-  std::lock_guard lock(mu_);
-  const std::int64_t now = util::now_ms();
-  std::erase_if(sessions_,
-                [&](auto& kv) { return now - kv.second.used_ms > limits::kMcpSessionIdleMs; });
-  if (sessions_.size() >= limits::kMcpSessionsMax) {
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
-      if (it->second.used_ms < oldest->second.used_ms) oldest = it;
-    sessions_.erase(oldest);
-  }
-  session.used_ms = now;
-  std::string id = util::random_id("mcp-");
-  sessions_.emplace(id, std::move(session));
-  return id;
-}
-
-std::optional<McpSessions::Session> McpSessions::use(const std::string& id,
-                                                     const std::string& owner) {
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(id);
-  const std::int64_t now = util::now_ms();
-  if (it == sessions_.end() || it->second.owner != owner) return std::nullopt;
-  if (now - it->second.used_ms > limits::kMcpSessionIdleMs) {
-    sessions_.erase(it);
-    return std::nullopt;
-  }
-  it->second.used_ms = now;
-  return it->second;
-}
-
-bool McpSessions::close(const std::string& id, const std::string& owner) {
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second.owner != owner) return false;
-  sessions_.erase(it);
   return true;
 }
 
@@ -184,11 +143,11 @@ void AgentDoors::mcp_post(Router& router, Request&& req, std::string cor, Respon
   }
   const McpMessageInfo info = mcp_inspect(req.body);
   McpPeer peer{caller->principal, caller->user_id, "", "", locale_of(req)};
-  const std::string owner = caller->principal.key() + "|" + caller->user_id;
+  const std::string principal = caller->principal.key();
   std::string new_session;
   if (info.valid && info.method == "initialize") {
     peer.protocol_version = std::string(mcp_negotiate_version(info.requested_version));
-    new_session = sessions_.open({owner, caller->user_id, peer.protocol_version, 0});
+    new_session = sessions_.open({principal, caller->user_id, peer.protocol_version});
     peer.session_id = new_session;
   } else if (info.valid) {
     const std::string sid(req.header("mcp-session-id"));
@@ -196,7 +155,7 @@ void AgentDoors::mcp_post(Router& router, Request&& req, std::string cor, Respon
       return respond(problem(
           Error::invalid("MCP-Session-Id", "initialize first, then send MCP-Session-Id"), cor));
     }
-    auto session = sessions_.use(sid, owner);
+    auto session = sessions_.use(sid, principal, caller->user_id);
     if (!session)
       return respond(problem(
           {ErrorCode::kNotFound, "unknown or expired MCP session; initialize again", "", ""}, cor));
@@ -220,8 +179,8 @@ void AgentDoors::mcp_post(Router& router, Request&& req, std::string cor, Respon
 void AgentDoors::mcp_delete(Router& router, Request&& req, std::string cor, Responder respond) {
   auto caller = router.authenticate(req);
   if (!caller) return respond(problem(caller.error(), cor));
-  const std::string owner = caller->principal.key() + "|" + caller->user_id;
-  if (!sessions_.close(std::string(req.header("mcp-session-id")), owner)) {
+  if (!sessions_.close(std::string(req.header("mcp-session-id")), caller->principal.key(),
+                       caller->user_id)) {
     return respond(problem({ErrorCode::kNotFound, "unknown MCP session", "", ""}, cor));
   }
   respond(json_ok(200, "{}", cor));

@@ -6,37 +6,15 @@
 // Owns the MCP HTTP sessions. Thread-safe; must outlive the server that calls the router.
 #pragma once
 
-#include <cstdint>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "actions/dispatcher.h"
 #include "actions/registry.h"
 #include "agents/mcp.h"
+#include "agents/mcp_sessions.h"
 #include "http/router.h"
 
 namespace centli::agents {
-
-// MCP HTTP sessions: id -> who opened it and the negotiated version. At most
-// limits::kMcpSessionsMax; the least recently used is dropped when full, idle ones expire.
-class McpSessions {
- public:
-  struct Session {
-    std::string owner;  // principal key + "|" + user id: only its opener may use it
-    std::string user_id;
-    std::string protocol_version;
-    std::int64_t used_ms = 0;
-  };
-  std::string open(Session session);
-  // The session when it exists, is not expired and belongs to `owner`; refreshes its use.
-  std::optional<Session> use(const std::string& id, const std::string& owner);
-  bool close(const std::string& id, const std::string& owner);
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, Session> sessions_;
-};
 
 class AgentDoors {
  public:

@@ -82,7 +82,7 @@ void write_tool(json::Writer& w, const actions::Action& a, bool structured) {
   json::kv_bool(w, "readOnlyHint", a.read_only);
   json::kv_bool(w, "destructiveHint", a.destructive);
   json::kv_bool(w, "idempotentHint", a.idempotent);
-  json::kv_bool(w, "openWorldHint", false);
+  json::kv_bool(w, "openWorldHint", a.open_world);
   w.EndObject();
   w.EndObject();
 }

@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <map>
+#include <vector>
 
 #include "agents/tools.h"
 #include "util/json.h"
@@ -18,8 +20,18 @@ constexpr const char* kProblemSchema =
     R"({"type":"object","description":"A refusal (RFC 9457 problem): code is stable, detail )"
     R"(says what to change.","properties":{"type":{"type":"string"},"title":{"type":"string"},)"
     R"("status":{"type":"integer"},"code":{"type":"string"},"detail":{"type":"string"},)"
-    R"("correlation_id":{"type":"string"},"field":{"type":"string"}},)"
+    R"("correlation_id":{"type":"string"},"field":{"type":"string","description":"The input )"
+    R"(field at fault, when one is."},"candidates":{"type":"array","items":{"type":"object"},)"
+    R"("description":"alias_not_exact, alias_ambiguous, alias_not_found: the person's )"
+    R"(beneficiaries they may mean, best first, destinations masked."},"summary":{"type":)"
+    R"("string","description":"With candidates: a sentence to read to the person."},)"
+    R"("beneficiary_id":{"type":"string","description":"beneficiary_duplicate: the )"
+    R"(beneficiary that already has the alias."}},)"
     R"("required":["type","title","status","code","detail"]})";
+
+constexpr const char* kRetryAfterHeader =
+    R"({"Retry-After":{"description":"Seconds to wait before sending the same request again; )"
+    R"(sent with the codes worth retrying only.","schema":{"type":"integer","minimum":1}}})";
 
 void write_raw(json::Writer& w, std::string_view text) {
   rapidjson::Document d;
@@ -75,39 +87,93 @@ void write_request_body(json::Writer& w, const Action& action) {
   w.EndObject();
 }
 
+void write_content(json::Writer& w, std::string_view media_type, std::string_view schema) {
+  json::key(w, "content");
+  w.StartObject();
+  json::key(w, media_type);
+  w.StartObject();
+  json::key(w, "schema");
+  write_raw(w, schema);
+  w.EndObject();
+  w.EndObject();
+}
+
+// Every refusal code the action can answer, grouped by HTTP status (ascending): the checks
+// every action shares (docs/api.md, in their order), then the action's own.
+std::map<int, std::vector<ErrorCode>> refusals_by_status(const Action& action) {
+  std::vector<ErrorCode> codes = {ErrorCode::kInvalidRequest, ErrorCode::kUnauthorized,
+                                  ErrorCode::kForbidden, ErrorCode::kPayloadTooLarge,
+                                  ErrorCode::kHeaderTooLarge};
+  if (action.method != "GET") codes.push_back(ErrorCode::kUnsupportedMediaType);
+  if (action.key_required) codes.push_back(ErrorCode::kIdempotencyKeyRequired);
+  if (!action.read_only) {
+    codes.push_back(ErrorCode::kIdempotencyKeyInUse);
+    codes.push_back(ErrorCode::kIdempotencyKeyReused);
+  }
+  codes.insert(codes.end(), action.refusals.begin(), action.refusals.end());
+  codes.push_back(ErrorCode::kInternal);
+  codes.push_back(ErrorCode::kUnavailable);
+  std::map<int, std::vector<ErrorCode>> out;
+  for (ErrorCode c : codes) {
+    auto& list = out[error_http_status(c)];
+    if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
+  }
+  return out;
+}
+
+// "Refused (`a`, `b`): ..." naming each code, and which of them are worth retrying.
+std::string refusal_description(const Action& action, int status,
+                                const std::vector<ErrorCode>& codes) {
+  std::string names, retryable;
+  std::size_t final_count = 0;
+  for (ErrorCode c : codes) {
+    const std::string name = "`" + std::string(error_code_name(c)) + "`";
+    names += (names.empty() ? "" : ", ") + name;
+    if (error_retry_after_s(c) > 0) {
+      retryable += (retryable.empty() ? "" : ", ") + name;
+    } else {
+      ++final_count;
+    }
+  }
+  std::string s = status >= 500 ? "centli could not answer (" + names + ")."
+                                : "Refused (" + names +
+                                      "): the problem's code says why and its detail what to "
+                                      "change.";
+  if (!retryable.empty()) {
+    s += std::string(" Worth sending again unchanged") +
+         (action.read_only ? "" : ", with the same key,") +
+         " after Retry-After seconds: " + retryable + ".";
+    if (final_count > 0) s += " The others are final for this request.";
+  }
+  return s;
+}
+
+void write_refusal(json::Writer& w, const Action& action, int status,
+                   const std::vector<ErrorCode>& codes) {
+  json::key(w, std::to_string(status));
+  w.StartObject();
+  json::kv(w, "description", refusal_description(action, status, codes));
+  if (std::any_of(codes.begin(), codes.end(),
+                  [](ErrorCode c) { return error_retry_after_s(c) > 0; })) {
+    json::key(w, "headers");
+    write_raw(w, kRetryAfterHeader);
+  }
+  write_content(w, "application/problem+json", R"({"$ref":"#/components/schemas/Problem"})");
+  w.EndObject();
+}
+
 void write_responses(json::Writer& w, const Action& action) {
   json::key(w, "responses");
   w.StartObject();
-  json::key(w, "200");
-  w.StartObject();
-  json::kv(w, "description", "The result, with a one-sentence summary to read to the person.");
-  json::key(w, "content");
-  w.StartObject();
-  json::key(w, "application/json");
-  w.StartObject();
-  json::key(w, "schema");
-  write_raw(w, action.output_schema);
-  w.EndObject();
-  w.EndObject();
-  w.EndObject();
-  for (const char* code : {"4XX", "5XX"}) {
-    json::key(w, code);
+  for (const auto& success : action.successes) {
+    json::key(w, std::to_string(success.status));
     w.StartObject();
-    json::kv(w, "description",
-             code[0] == '4' ? "Refused: the problem says why and what to change."
-                            : "centli could not answer now; retry later.");
-    json::key(w, "content");
-    w.StartObject();
-    json::key(w, "application/json");
-    w.StartObject();
-    json::key(w, "schema");
-    w.StartObject();
-    json::kv(w, "$ref", "#/components/schemas/Problem");
-    w.EndObject();
-    w.EndObject();
-    w.EndObject();
+    json::kv(w, "description", success.description);
+    write_content(w, "application/json", action.output_schema);
     w.EndObject();
   }
+  for (const auto& [status, codes] : refusals_by_status(action))
+    write_refusal(w, action, status, codes);
   w.EndObject();
 }
 

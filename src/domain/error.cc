@@ -8,9 +8,15 @@ struct ErrorInfo {
   std::string_view name;
   int status;
   std::string_view title;
+  int retry_after_s = 0;  // > 0: the same request may succeed later (sent as Retry-After)
 };
 
-// The one table from error code to wire name, HTTP status and title.
+// Seconds a client waits before sending a retryable request again: a command holds its
+// idempotency key for one batch commit (milliseconds), and an overloaded or closing store
+// recovers or hands over within about a second.
+constexpr int kRetryAfterS = 1;
+
+// The one table from error code to wire name, HTTP status, title and whether to retry.
 constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kInvalidRequest, "invalid_request", 400, "The request is not valid"},
     {ErrorCode::kUnauthorized, "unauthorized", 401, "Authentication is required"},
@@ -37,7 +43,7 @@ constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kIdempotencyKeyReused, "idempotency_key_reused", 422,
      "The Idempotency-Key was used with a different request"},
     {ErrorCode::kIdempotencyKeyInUse, "idempotency_key_in_use", 409,
-     "A request with this Idempotency-Key is still running"},
+     "A request with this Idempotency-Key is still running", kRetryAfterS},
     {ErrorCode::kBeneficiaryNotFound, "beneficiary_not_found", 404, "Beneficiary not found"},
     {ErrorCode::kBeneficiaryDuplicate, "beneficiary_duplicate", 409,
      "A beneficiary with this alias exists"},
@@ -53,7 +59,7 @@ constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kPurchaseNotFound, "purchase_not_found", 404, "Purchase not found"},
     {ErrorCode::kEventNotFound, "event_not_found", 404, "Event not found"},
     {ErrorCode::kConflict, "conflict", 409, "Conflict"},
-    {ErrorCode::kUnavailable, "unavailable", 503, "The service is unavailable"},
+    {ErrorCode::kUnavailable, "unavailable", 503, "The service is unavailable", kRetryAfterS},
     {ErrorCode::kInternal, "internal_error", 500, "Internal error"},
 };
 
@@ -68,5 +74,6 @@ const ErrorInfo& info(ErrorCode code) {
 std::string_view error_code_name(ErrorCode code) { return info(code).name; }
 int error_http_status(ErrorCode code) { return info(code).status; }
 std::string_view error_title(ErrorCode code) { return info(code).title; }
+int error_retry_after_s(ErrorCode code) { return info(code).retry_after_s; }
 
 }  // namespace centli

@@ -63,5 +63,8 @@ std::string_view error_code_name(ErrorCode code);
 int error_http_status(ErrorCode code);
 // Short human title for problem+json.
 std::string_view error_title(ErrorCode code);
+// Seconds after which the same request may succeed (the Retry-After header), or 0 when the
+// answer is final for that request: retrying it unchanged gets the same refusal.
+int error_retry_after_s(ErrorCode code);
 
 }  // namespace centli

@@ -65,6 +65,8 @@ Response Router::render(actions::Outcome outcome, std::string_view correlation_i
   if (outcome.is_error) r.content_type = "application/problem+json";
   r.headers.emplace_back("X-Correlation-Id", std::string(correlation_id));
   if (outcome.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  if (outcome.retry_after_s > 0)
+    r.headers.emplace_back("Retry-After", std::to_string(outcome.retry_after_s));
   return r;
 }
 

@@ -239,9 +239,20 @@ inline constexpr std::size_t kAgentArrayItemsMax = 100;
 inline constexpr std::size_t kBedrockResponseBodyBytesMax = 25 * 1000;
 // Tool and operation names: Bedrock and MCP clients accept 64 characters of [A-Za-z0-9_-].
 inline constexpr std::size_t kToolNameMax = 64;
-// Open MCP HTTP sessions; when full, the least recently used one is dropped (its client
-// initializes again, as the Streamable HTTP transport prescribes on 404).
+// Open MCP HTTP sessions in all. When full, the least recently used session of the principal
+// holding the most is dropped (its client initializes again, as the Streamable HTTP transport
+// prescribes on 404), so no caller loses a session to one that holds more.
 inline constexpr std::size_t kMcpSessionsMax = 1024;
+// Sessions of one caller (a principal acting for one person). A person runs a few MCP clients
+// (desktop, editor, phone) and each reconnection may leave its old session unclosed; past the
+// limit the caller's own least recently used session is dropped, never someone else's.
+inline constexpr std::size_t kMcpSessionsPerCallerMax = 16;
+// Sessions of one principal over every person it acts for: a delegated service holds a few per
+// person it serves. A quarter of the total, so one principal can never hold most of the room;
+// past it the principal's own least recently used session is dropped.
+inline constexpr std::size_t kMcpSessionsPerPrincipalMax = kMcpSessionsMax / 4;
+static_assert(kMcpSessionsPerCallerMax <= kMcpSessionsPerPrincipalMax);
+static_assert(kMcpSessionsPerPrincipalMax < kMcpSessionsMax);
 // An MCP HTTP session unused this long is forgotten; a conversation pauses for minutes.
 inline constexpr std::int64_t kMcpSessionIdleMs = 60 * 60 * 1000;
 // One MCP stdio line: the same bound as an HTTP body, since it carries the same messages.

@@ -1,5 +1,9 @@
 """Black-box test harness: starts the real centli binary on a free port with a temporary data
-directory, creates tokens through the CLI, and speaks HTTP/1.1 to it. Standard library only."""
+directory, creates tokens through the CLI, and speaks HTTP/1.1 to it. Standard library only.
+
+Every answer a server gives to a documented operation is recorded, and when the server stops
+each one must be declared by its group's OpenAPI document (status, content type, and for a
+problem its code), so no black-box test can see the wire disagree with the documents."""
 
 import http.client
 import json
@@ -10,6 +14,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -40,6 +45,41 @@ def run_cli(*args, check=True, input=None, timeout=30):
     return p
 
 
+_operations = None
+
+
+def openapi_operations():
+    """[(METHOD, path regex, operation)] of every group's OpenAPI document, read once."""
+    global _operations
+    if _operations is None:
+        groups = re.search(r"one of: ([^)]*)\)", run_cli("openapi", check=False).stderr).group(1)
+        _operations = []
+        for group in (g.strip() for g in groups.split(",")):
+            doc = json.loads(run_cli("openapi", "--group", group).stdout)
+            for path, item in doc["paths"].items():
+                rx = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+                _operations += [(m.upper(), rx, op) for m, op in item.items()]
+    return _operations
+
+
+def undeclared(method, path, status, content_type, code):
+    """Why the OpenAPI documents do not declare this answer; None when they do, or when
+    (method, path) is no documented operation (health, agent doors, another method: 405)."""
+    path = path.split("?")[0]
+    op = next((op for m, rx, op in openapi_operations() if m == method and rx.match(path)), None)
+    if op is None:
+        return None
+    declared = op["responses"].get(str(status))
+    if declared is None:
+        return f"{op['operationId']} does not declare {status}"
+    media = (content_type or "").split(";")[0].strip()
+    if media not in declared.get("content", {}):
+        return f"{op['operationId']} {status} does not declare {media or 'an empty body'}"
+    if code is not None and f"`{code}`" not in declared["description"]:
+        return f"{op['operationId']} {status} does not list the code {code}"
+    return None
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -65,6 +105,7 @@ class Server:
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.data_dir, "server.log")
+        self.answers = []  # (method, path, status, content type, problem code) of each answer
 
     def __enter__(self):
         self.start()
@@ -110,7 +151,16 @@ class Server:
             rc = self.proc.wait()
         self.proc = None
         self.log.close()
+        self.check_answers()
         return rc
+
+    def check_answers(self):
+        """Fails when an answer recorded since the last check is not in the OpenAPI documents."""
+        answers, self.answers = self.answers, []
+        wrong = {f"{a[0]} {a[1]} -> {a[2]}: {why}" for a in answers if (why := undeclared(*a))}
+        if wrong:
+            raise AssertionError("answers the OpenAPI documents do not declare:\n" +
+                                 "\n".join(sorted(wrong)))
 
     def kill9(self):
         return self.stop(signal.SIGKILL)
@@ -156,10 +206,41 @@ class Server:
             c.request(method, path, body=data, headers=h)
             r = c.getresponse()
             payload = r.read()
-            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, payload)
+            answer = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, payload)
+            self.record(method, path, answer)
+            return answer
         finally:
             if own:
                 c.close()
+
+
+    def record(self, method, path, answer):
+        content_type = answer.headers.get("content-type", "")
+        code = None
+        if content_type.startswith("application/problem+json"):
+            try:
+                code = answer.json().get("code")
+            except ValueError:
+                code = "(not JSON)"
+        self.answers.append((method, path.split("?")[0], answer.status, content_type, code))
+
+
+def at_once(call, count, timeout=60):
+    """Runs `call()` on `count` threads released together; returns their results, any order."""
+    go = threading.Event()
+    results = []
+
+    def run():
+        go.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join(timeout)
+    return results
 
 
 def money(text):

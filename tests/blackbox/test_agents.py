@@ -16,6 +16,20 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # with a well-formed envelope, which is what the envelope checks need.
 SAMPLES = {"account_id": "acc-456", "from_account": "acc-456", "to_account": "acc-457",
            "amount": "1.00", "limit": "2"}
+# MCP ToolAnnotations per tool: (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).
+READ = (True, False, True, False)
+HINTS = {"get_balance": READ, "get_transactions": READ, "get_catalog": READ,
+         "calculate_benefits": READ, "get_purchase": READ, "get_purchases": READ,
+         "resolve_alias": READ, "get_beneficiaries": READ,
+         # moves money out for good, possibly to another bank; each call moves it again
+         "transfer": (False, True, False, True),
+         # charges the account and takes stock; each call buys again
+         "purchase": (False, True, False, False),
+         # only adds, and the same arguments again are refused as a duplicate alias
+         "add_beneficiary": (False, False, True, False)}
+MCP_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}}}
 
 
 def groups():
@@ -93,9 +107,10 @@ class OpenApiDocuments(unittest.TestCase):
                         props = op["requestBody"]["content"]["application/json"]["schema"]["properties"]
                         for name, schema in props.items():
                             self.assertTrue(schema.get("description"), name)
-                    for r in op["responses"].values():
-                        self.assertEqual(list(r.get("content", {"application/json": 0})),
-                                         ["application/json"])
+                    for status, r in op["responses"].items():
+                        media = "application/json" if int(status) < 400 else \
+                            "application/problem+json"
+                        self.assertEqual(list(r["content"]), [media], (status, r))
                 for node in walk(doc):
                     if isinstance(node, dict):
                         for banned in ("enum", "oneOf", "anyOf", "allOf"):
@@ -281,10 +296,24 @@ class AgentDoors(ServerTestCase):
         self.assertProblem(self.post("/v1/agents/bedrock", {"hello": 1}, token=self.bedrock),
                            400, "invalid_request")
 
-    def test_unknown_api_path_answers_404_in_the_envelope(self):
+    def test_unknown_api_path_fails_with_404_in_the_envelope(self):
         e = api_event("core-banking", "/v1/nope", "get")
-        status, body = self.assertApiEnvelope(self.call_bedrock(e), e)
-        self.assertEqual(status, 404)
+        env = self.call_bedrock(e)
+        status, body = self.assertApiEnvelope(env, e)
+        self.assertEqual((status, body["code"]), (404, "not_found"))
+        self.assertEqual(env["response"]["responseState"], "FAILURE")
+        known = api_event("core-banking", "/v1/core-banking/balance", "get",
+                          [("account_id", "string", "acc-789")])
+        env = self.call_bedrock(known)
+        self.assertEqual(self.assertApiEnvelope(env, known)[0], 404)  # a refusal, not a failure
+        self.assertNotIn("responseState", env["response"])
+
+    def test_unknown_function_fails_instead_of_answering_a_bare_problem(self):
+        e = function_event("core-banking", "get_balances")
+        state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
+        self.assertEqual(state, "FAILURE")
+        self.assertEqual(json.loads(text)["code"], "not_found")
+        self.assertIn("get_balances", text)
 
     def test_openapi_route_serves_every_group(self):
         for group, doc in self.docs.items():
@@ -365,6 +394,126 @@ class AgentDoors(ServerTestCase):
         a = self.mcp(move, session=sid).json()["result"]["structuredContent"]
         b = self.mcp(move, session=sid).json()["result"]["structuredContent"]
         self.assertEqual(a["transfer_id"], b["transfer_id"])
+
+    def mcp_session(self, token=None):
+        r = self.mcp(MCP_INIT, token=token)
+        self.assertEqual(r.status, 200, r)
+        return r.headers["mcp-session-id"]
+
+    def mcp_tools(self, sid, token=None):
+        r = self.mcp({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, session=sid, token=token)
+        return {t["name"]: t for t in r.json()["result"]["tools"]}
+
+    def mcp_call(self, sid, rpc_id, name, arguments, token=None):
+        r = self.mcp({"jsonrpc": "2.0", "id": rpc_id, "method": "tools/call",
+                      "params": {"name": name, "arguments": arguments}}, session=sid, token=token)
+        self.assertEqual(r.status, 200, r)
+        return r.json()["result"]
+
+    def posted(self, account_id, token):
+        r = self.get(f"/v1/core-banking/balance?account_id={account_id}", token=token)
+        return money(r.json()["accounts"][0]["posted"])
+
+    def test_mcp_tool_annotations_say_what_each_tool_does(self):
+        tools = self.mcp_tools(self.mcp_session())
+        self.assertEqual(set(tools), set(HINTS))
+        for name, tool in tools.items():
+            a = tool["annotations"]
+            self.assertEqual((a["readOnlyHint"], a["destructiveHint"], a["idempotentHint"],
+                              a["openWorldHint"]), HINTS[name], name)
+
+    def test_the_same_transfer_under_new_jsonrpc_ids_moves_money_twice_so_not_idempotent(self):
+        sid = self.mcp_session()
+        hints = self.mcp_tools(sid)["transfer"]["annotations"]
+        self.assertEqual((hints["idempotentHint"], hints["destructiveHint"]), (False, True))
+        before = self.posted("acc-456", self.t123)
+        args = {"from_account": "acc-456", "to_account": "acc-457", "amount": "6.00"}
+        moved = [self.mcp_call(sid, rpc_id, "transfer", args) for rpc_id in (301, 302)]
+        self.assertEqual([m["isError"] for m in moved], [False, False], moved)
+        ids = {m["structuredContent"]["transfer_id"] for m in moved}
+        self.assertEqual(len(ids), 2)
+        self.assertEqual(self.posted("acc-456", self.t123), before - 1200)
+        # Only a request_id the client repeats makes the repeat harmless.
+        args["request_id"] = "mcp-hints-same-request"
+        again = [self.mcp_call(sid, rpc_id, "transfer", args) for rpc_id in (303, 304)]
+        self.assertEqual(again[0]["structuredContent"], again[1]["structuredContent"])
+        self.assertEqual(self.posted("acc-456", self.t123), before - 1800)
+
+    def test_adding_the_same_beneficiary_again_adds_nothing_so_idempotent(self):
+        sid = self.mcp_session(token=self.t456)
+        hints = self.mcp_tools(sid, token=self.t456)["add_beneficiary"]["annotations"]
+        self.assertEqual((hints["idempotentHint"], hints["destructiveHint"]), (True, False))
+        book = "/v1/crm/beneficiaries?limit=100"
+        before = len(self.get(book, token=self.t456).json()["beneficiaries"])
+        args = {"alias": "Prima Rosa", "name": "Rosa Díaz", "clabe": "012180001234567899"}
+        first = self.mcp_call(sid, 401, "add_beneficiary", args, token=self.t456)
+        second = self.mcp_call(sid, 402, "add_beneficiary", args, token=self.t456)
+        self.assertFalse(first["isError"], first)
+        self.assertTrue(second["isError"], second)
+        self.assertEqual(json.loads(second["content"][0]["text"])["code"],
+                         "beneficiary_duplicate")
+        self.assertEqual(len(self.get(book, token=self.t456).json()["beneficiaries"]),
+                         before + 1)
+
+    def test_one_caller_opening_more_sessions_than_the_total_keeps_everyone_elses(self):
+        ping = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
+        other = self.mcp_session(token=self.t456)
+        conn = self.server.connection()
+        self.addCleanup(conn.close)
+        opened = []
+        for _ in range(1025):  # limits::kMcpSessionsMax + 1
+            r = self.server.request("POST", "/mcp", body=MCP_INIT, token=self.t123, conn=conn,
+                                    headers={"Accept": "application/json, text/event-stream"})
+            self.assertEqual(r.status, 200, r)
+            opened.append(r.headers["mcp-session-id"])
+        r = self.mcp(ping, session=other, token=self.t456)
+        self.assertEqual((r.status, r.json().get("result")), (200, {}), r)
+        self.assertEqual(self.mcp(ping, session=opened[-1]).json()["result"], {})
+        self.assertEqual(self.mcp(ping, session=opened[0]).status, 404)  # its own oldest went
+        # limits::kMcpSessionsPerCallerMax (16) of the caller's sessions are kept.
+        kept = [sid for sid in opened[-17:] if self.mcp(ping, session=sid).status == 200]
+        self.assertEqual(kept, opened[-16:])
+
+
+class Summaries(ServerTestCase):
+    """One item is counted in the singular, in Spanish and English."""
+
+    def summary(self, path, token, english=False, body=None):
+        headers = {"Accept-Language": "en-US"} if english else None
+        if body is None:
+            r = self.get(path, token=token, headers=headers)
+        else:
+            r = self.post(path, body, token=token, headers=headers, key="summaries-" + path)
+        self.assertLess(r.status, 300, r)
+        return r.json()["summary"]
+
+    def test_one_item_is_counted_in_the_singular(self):
+        book = "/v1/crm/beneficiaries"
+        self.assertEqual(self.summary(book + "?limit=1", self.t123),
+                         "Se muestra 1 de tus 8 beneficiarios, por alias.")
+        self.assertEqual(self.summary(book + "?limit=2", self.t123),
+                         "Se muestran 2 de tus 8 beneficiarios, por alias.")
+        self.assertEqual(self.summary(book + "?limit=1", self.t123, english=True),
+                         "Showing 1 of your 8 beneficiaries, by alias.")
+        self.assertEqual(self.summary(book, self.t456), "Se muestra tu único beneficiario.")
+        self.assertEqual(self.summary(book, self.t999), "No tienes beneficiarios.")
+        catalog = "/v1/marketplace/catalog"
+        self.assertEqual(self.summary(catalog + "?q=chichen", self.t123),
+                         "Se muestra 1 de 1 producto que coincide.")
+        self.assertEqual(self.summary(catalog + "?q=chichen", self.t123, english=True),
+                         "Showing 1 of 1 matching product.")
+        self.assertEqual(self.summary(catalog + "?limit=1", self.t123),
+                         "Se muestra 1 de 41 productos que coinciden.")
+        one_way = self.summary("/v1/marketplace/benefits", self.t999,
+                               body={"product_id": "prd-bus-gdl", "quantity": 1})
+        self.assertTrue(one_way.startswith("1 forma de pago, full:acc-999: "), one_way)
+        self.summary("/v1/marketplace/purchase", self.t999, body={
+            "product_id": "prd-beans", "quantity": 1, "account_id": "acc-999",
+            "option_id": "full:acc-999"})
+        self.assertEqual(self.summary("/v1/marketplace/purchases", self.t999),
+                         "Se muestra 1 compra.")
+        self.assertEqual(self.summary("/v1/marketplace/purchases", self.t999, english=True),
+                         "Showing 1 purchase.")
 
 
 class CommandLine(unittest.TestCase):
