@@ -104,8 +104,10 @@ std::string envelope(const Echo& e, Outcome out) {
     json::kv(w, "apiPath", e.api_path);
     json::kv(w, "httpMethod", e.http_method);
     json::kv_int(w, "httpStatusCode", out.status);
-    // Only an unknown operation fails the turn; other refusals are answers with their status.
-    if (names_no_action(out)) json::kv(w, "responseState", "FAILURE");
+    // As in the function variant: input the model can fix reprompts it, a call nothing can fix
+    // fails the turn, and a business refusal is an answer with its status.
+    const std::string_view state = response_state(out);
+    if (!state.empty()) json::kv(w, "responseState", state);
     json::key(w, "responseBody");
     w.StartObject();
     json::key(w, "application/json");

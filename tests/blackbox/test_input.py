@@ -159,6 +159,7 @@ class AmountsAtEveryDoor(ServerTestCase):
             return "moved", body["amount"]
         self.assertEqual((answer["httpStatusCode"], body["code"], body["field"]),
                          (400, "invalid_request", "amount"))
+        self.assertEqual(answer.get("responseState"), "REPROMPT", answer)
         return "refused", body["detail"]
 
     def call(self, text, remote):
