@@ -544,7 +544,8 @@ bool Bus::Impl::work_pass(Worker& w, std::mt19937_64& rng) {
 Attempt Bus::Impl::attempt_outside(Worker& w, const Envelope& env, bool replay) {
   Attempt a;
   if (w.target->type == TargetType::kLog) {
-    obs::log(obs::Level::kInfo, "event", {env.correlation_id, "", env.event_type, "", env.json});
+    obs::log(obs::Level::kInfo, "event",
+             {env.correlation_id, "", env.event_type, "", obs::mask_json(env.json)});
     a.ok = true;
     return a;
   }

@@ -112,6 +112,11 @@ inline constexpr std::size_t kAliasEditWordBytesMax = 32;
 static_assert(kAliasSuggestionsMax <= kAliasCandidatesMax);
 static_assert(kAliasCodePointsMax <= kBeneficiaryNameCodePointsMax);
 
+// --- logs ---
+// Levels of a JSON object that log masking looks into (obs::mask_json); deeper levels are
+// masked whole. Event envelopes nest three levels; the bound keeps the walk's recursion short.
+inline constexpr std::size_t kLogJsonDepthMax = 16;
+
 // --- events ---
 // Event pattern text: a rule selects events by a handful of fields; 4 KiB holds dozens of
 // values per field while keeping a stored rule small and its compile time trivial.
