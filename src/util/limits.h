@@ -34,7 +34,17 @@ inline constexpr std::size_t kClientResponseHeaderBytesMax = kRequestHeaderBytes
 inline constexpr std::size_t kClientUrlBytesMax = 2048;
 // One outgoing exchange (connect + TLS + write + read) never blocks a dispatcher longer.
 inline constexpr int kClientTimeoutMsMax = 60'000;
+// Host name lookups of outgoing exchanges that gave up (deadline or stop) while the system
+// resolver still works on them: each holds a thread until the resolver answers, so a resolver
+// that hangs costs at most this many threads; past it a lookup fails at once.
+inline constexpr std::size_t kClientLookupsPendingMax = 64;
 static_assert(kRefusalDrainBytesMax >= kRequestBodyBytesMax);
+// SIGTERM or SIGINT to exit, whatever webhook targets do: requests in flight get
+// kShutdownGraceMs, then event deliveries in flight are abandoned at once (every exchange and
+// name lookup is abortable; they are made again after a restart) and the store closes. Under
+// the 10 s most process supervisors wait before SIGKILL, with room for the store's close.
+inline constexpr int kShutdownMsMax = 8'000;
+static_assert(kShutdownGraceMs < kShutdownMsMax);
 
 // --- store ---
 // Commands folded into one SQLite transaction: large enough to amortize one fsync over many
