@@ -62,6 +62,10 @@ inline constexpr int kCheckpointIntervalMs = 200;
 inline constexpr int kWalFramesRestartMin = 16'384;
 // After the WAL starts over, its file is truncated to this size.
 inline constexpr std::int64_t kWalFileBytesMax = 64LL * 1024 * 1024;
+// While commits fail (disk full), the writer commits a one-row probe this often, alone or in a
+// batch of commands, so the server turns ready by itself about a second after space returns;
+// one tiny write a second is nothing next to the traffic it stands in for.
+inline constexpr int kStoreProbeIntervalMs = 1'000;
 
 // --- money ---
 // Amount strings: "92233720368547758.07" is the largest int64 in centavos; 24 characters
