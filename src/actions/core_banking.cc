@@ -147,11 +147,7 @@ std::string transfer_event_data(const TransferRequest& r, const Destination& d,
   json::kv(w, "transfer_id", transfer_id);
   json::kv(w, "from_account", r.from_account);
   json::kv(w, "to_account", target.account_id);
-  json::key(w, "amount");
-  const std::string major = money::format_minor(r.amount_minor);
-  w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
-  json::kv_int(w, "amount_minor", r.amount_minor);
-  json::kv(w, "currency", target.currency);
+  events::write_amount(w, r.amount_minor, target.currency);
   if (d.beneficiary) json::kv(w, "beneficiary_id", d.beneficiary->beneficiary_id);
   if (is_external(d)) {
     json::key(w, "external_destination");

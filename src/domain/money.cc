@@ -164,6 +164,16 @@ std::string format_minor(std::int64_t amount_minor) {
   return out;
 }
 
+std::string format_number(std::int64_t amount_minor) {
+  std::string out = format_minor(amount_minor);
+  // Zeros at the end of the two decimals carry no value: "500.50" -> "500.5", "500.00" -> "500".
+  if (out.back() == '0') {
+    out.pop_back();
+    if (out.back() == '0') out.resize(out.size() - 2);
+  }
+  return out;
+}
+
 std::string format_display(std::int64_t amount_minor) {
   std::string plain = format_minor(amount_minor);
   const bool negative = plain[0] == '-';

@@ -36,6 +36,11 @@ std::expected<std::int64_t, std::string> parse_minor(std::string_view text);
 // Formats minor units as a decimal string with two decimals: 50000 -> "500.00", -5 -> "-0.05".
 std::string format_minor(std::int64_t amount_minor);
 
+// Formats minor units as the shortest decimal in major units that equals the amount exactly,
+// built from the integer (no floating point), so it is a JSON number for machines: 50000 ->
+// "500", 50050 -> "500.5", 50001 -> "500.01", -5 -> "-0.05".
+std::string format_number(std::int64_t amount_minor);
+
 // Formats for people and voices: 123456 -> "$1,234.56".
 std::string format_display(std::int64_t amount_minor);
 

@@ -188,6 +188,39 @@ TEST(MoneyFormat, RoundTripsThroughParse) {
   }
 }
 
+// Events carry `amount` as a JSON number (issue 9, item 5): the shortest decimal that equals the
+// amount exactly, never a string and never a rounded binary float.
+TEST(MoneyFormatNumber, WritesTheShortestExactDecimal) {
+  struct Case {
+    std::int64_t minor;
+    std::string_view text;
+  };
+  const Case cases[] = {
+      {0, "0"},
+      {1, "0.01"},
+      {10, "0.1"},
+      {50000, "500"},
+      {50050, "500.5"},
+      {50001, "500.01"},
+      {500000, "5000"},
+      {-5, "-0.05"},
+      {-100, "-1"},
+      {-120, "-1.2"},
+      {kMax, "92233720368547758.07"},
+      {kMin, "-92233720368547758.08"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(format_number(c.minor), c.text) << c.minor;
+}
+
+TEST(MoneyFormatNumber, RoundTripsThroughParse) {
+  for (std::int64_t v : {std::int64_t{0}, std::int64_t{7}, std::int64_t{90}, std::int64_t{100},
+                         std::int64_t{50050}, kMax}) {
+    const auto back = parse_minor(format_number(v));
+    ASSERT_TRUE(back.has_value()) << v;
+    EXPECT_EQ(*back, v);
+  }
+}
+
 TEST(MoneyFormatDisplay, GroupsThousandsWithCommas) {
   struct Case {
     std::int64_t minor;

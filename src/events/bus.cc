@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <stop_token>
 #include <thread>
 
 #include "events/pattern.h"
@@ -90,6 +91,13 @@ struct Attempt {
   std::string event_id;
 };
 
+// A delivery claimed by a worker: its event and what its attempt came to.
+struct Due {
+  Envelope env;
+  Attempt a;
+  bool replay = false;
+};
+
 // Shared with the store's commit listener, which may outlive the bus's threads.
 struct Wake {
   std::mutex mu;
@@ -138,6 +146,8 @@ struct Bus::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::thread dispatcher;
   bool started = false;
+  // Requested by stop(): webhook exchanges in flight end at once, no new attempt begins.
+  std::stop_source stopper;
   http::Client client;
   // The dispatcher's position, ahead of the persisted one while passes create no deliveries:
   // those passes skip a write (rescanning them after a crash inserts nothing, deliveries being
@@ -157,8 +167,12 @@ struct Bus::Impl {
       const std::string& only_rule, std::int64_t cursor, std::int64_t replay_id);
   void work_loop(Worker& w);
   bool work_pass(Worker& w, std::mt19937_64& rng);
+  std::vector<Due> claim_due(Worker& w);
+  void apply_internal(Worker& w, std::vector<Due>& due, std::mt19937_64& rng);
+  std::size_t attempt_all_outside(Worker& w, std::vector<Due>& due);
   Attempt attempt_outside(Worker& w, const Envelope& env, bool replay);
-  void record(Worker& w, std::vector<Attempt>& done, std::mt19937_64& rng);
+  void record(Worker& w, const std::vector<Due>& done, std::mt19937_64& rng);
+  void log_attempts(Worker& w, const std::vector<Due>& done);
   void record_one(store::WriteTx& tx, Worker& w, const Attempt& a, std::int64_t next_delay_ms);
 };
 
@@ -225,6 +239,7 @@ std::expected<void, std::string> Bus::start(BusOptions options) {
 
 void Bus::stop() {
   if (!impl_ || !impl_->started) return;
+  impl_->stopper.request_stop();
   {
     std::lock_guard lock(impl_->wake->mu);
     impl_->wake->stop = true;
@@ -382,6 +397,8 @@ bool Bus::Impl::replay_pass() {
   for (const auto& [id, from_ms, to_ms, rule] : requests) {
     std::int64_t after = 0;
     for (;;) {
+      // Stopping leaves the request open: the next start enqueues its window again.
+      if (stopper.stop_requested()) return false;
       OutboxRows rows;
       {
         auto reader = store.reader();
@@ -447,104 +464,116 @@ static Envelope envelope_from(sqlite::Stmt& st) {
   return e;
 }
 
-bool Bus::Impl::work_pass(Worker& w, std::mt19937_64& rng) {
-  struct Due {
-    Envelope env;
-    Attempt a;
-    bool replay;
-  };
+std::vector<Due> Bus::Impl::claim_due(Worker& w) {
   std::vector<Due> due;
-  {
-    auto reader = store.reader();
-    auto st = reader.db().prepare(kSelectDue);
-    if (!st) return false;
-    st->bind(1, w.key)
-        .bind(2, util::now_ms())
-        .bind(3, static_cast<std::int64_t>(limits::kDeliveryClaimMax));
-    for (;;) {
-      auto more = st->step();
-      if (!more || !*more) break;
-      Due d{envelope_from(*st), {}, st->int64(3) != 0};
-      d.a.delivery_id = st->int64(0);
-      d.a.attempts = static_cast<int>(st->int64(1)) + 1;
-      d.a.first_ms = st->int64(2);
-      d.a.event_id = d.env.event_id;
-      due.push_back(std::move(d));
-    }
+  auto reader = store.reader();
+  auto st = reader.db().prepare(kSelectDue);
+  if (!st) return due;
+  st->bind(1, w.key)
+      .bind(2, util::now_ms())
+      .bind(3, static_cast<std::int64_t>(limits::kDeliveryClaimMax));
+  for (;;) {
+    auto more = st->step();
+    if (!more || !*more) break;
+    Due d{envelope_from(*st), {}, st->int64(3) != 0};
+    d.a.delivery_id = st->int64(0);
+    d.a.attempts = static_cast<int>(st->int64(1)) + 1;
+    d.a.first_ms = st->int64(2);
+    d.a.event_id = d.env.event_id;
+    due.push_back(std::move(d));
   }
+  return due;
+}
+
+bool Bus::Impl::work_pass(Worker& w, std::mt19937_64& rng) {
+  std::vector<Due> due = claim_due(w);
   if (due.empty()) return false;
-  std::vector<Attempt> done;
+  const bool full = due.size() == limits::kDeliveryClaimMax;
   if (w.target->type == TargetType::kInternal) {
-    const Consumer& c = consumers.at(w.target->consumer);
-    std::vector<std::int64_t> delays;
-    for (auto& d : due) {
-      delays.push_back(backoff_delay_ms(d.a.attempts + 1, options.backoff_base_ms,
-                                        options.backoff_cap_ms,
-                                        std::uniform_real_distribution<double>(0, 1)(rng)));
-    }
-    store.write_sync([&](store::WriteTx& tx) {
-      done.clear();
-      for (std::size_t i = 0; i < due.size(); ++i) {
-        Attempt a = due[i].a;
-        auto seen = tx.db().prepare(kSelectInbox);
-        bool applied = false;
-        if (seen) {
-          seen->bind(1, w.target->consumer).bind(2, a.event_id);
-          auto row = seen->step();
-          applied = row && *row;
-        }
-        if (!applied) {
-          sqlite::Savepoint sp(tx.db());
-          auto r = c.fn(tx, due[i].env);
-          if (r) {
-            auto ins = tx.db().prepare(kInsertInbox);
-            if (ins &&
-                ins->bind(1, w.target->consumer).bind(2, a.event_id).bind(3, tx.now_ms()).exec() &&
-                sp.release()) {
-              applied = true;
-            } else {
-              a.error = "inbox write failed";
-            }
-          } else {
-            a.error = r.error().message;
-          }
-        }
-        a.ok = applied;
-        record_one(tx, w, a, delays[i]);
-        done.push_back(a);
-      }
-    });
+    apply_internal(w, due, rng);
   } else {
-    for (auto& d : due) {
-      d.a = [&] {
-        Attempt r = attempt_outside(w, d.env, d.replay);
-        r.delivery_id = d.a.delivery_id;
-        r.attempts = d.a.attempts;
-        r.first_ms = d.a.first_ms;
-        r.event_id = d.a.event_id;
-        return r;
-      }();
-      done.push_back(d.a);
-    }
-    record(w, done, rng);
+    // A stop abandons the attempt in flight and those not begun: none of them is recorded, so
+    // each stays pending and is made again after a restart (at least once).
+    due.resize(attempt_all_outside(w, due));
+    record(w, due, rng);
   }
+  log_attempts(w, due);
+  return full;
+}
+
+void Bus::Impl::apply_internal(Worker& w, std::vector<Due>& due, std::mt19937_64& rng) {
+  const Consumer& c = consumers.at(w.target->consumer);
+  std::vector<std::int64_t> delays;
+  for (auto& d : due) {
+    delays.push_back(backoff_delay_ms(d.a.attempts + 1, options.backoff_base_ms,
+                                      options.backoff_cap_ms,
+                                      std::uniform_real_distribution<double>(0, 1)(rng)));
+  }
+  store.write_sync([&](store::WriteTx& tx) {
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      Attempt& a = due[i].a;
+      auto seen = tx.db().prepare(kSelectInbox);
+      bool applied = false;
+      if (seen) {
+        seen->bind(1, w.target->consumer).bind(2, a.event_id);
+        auto row = seen->step();
+        applied = row && *row;
+      }
+      if (!applied) {
+        sqlite::Savepoint sp(tx.db());
+        auto r = c.fn(tx, due[i].env);
+        if (r) {
+          auto ins = tx.db().prepare(kInsertInbox);
+          if (ins &&
+              ins->bind(1, w.target->consumer).bind(2, a.event_id).bind(3, tx.now_ms()).exec() &&
+              sp.release()) {
+            applied = true;
+          } else {
+            a.error = "inbox write failed";
+          }
+        } else {
+          a.error = r.error().message;
+        }
+      }
+      a.ok = applied;
+      record_one(tx, w, a, delays[i]);
+    }
+  });
+}
+
+// Attempts `due` in order until a stop; returns how many attempts completed (a prefix).
+std::size_t Bus::Impl::attempt_all_outside(Worker& w, std::vector<Due>& due) {
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    if (stopper.stop_requested()) return i;
+    Attempt r = attempt_outside(w, due[i].env, due[i].replay);
+    if (stopper.stop_requested() && !r.ok && !r.permanent) return i;
+    r.delivery_id = due[i].a.delivery_id;
+    r.attempts = due[i].a.attempts;
+    r.first_ms = due[i].a.first_ms;
+    r.event_id = due[i].a.event_id;
+    due[i].a = std::move(r);
+  }
+  return due.size();
+}
+
+void Bus::Impl::log_attempts(Worker& w, const std::vector<Due>& done) {
   const std::int64_t now = util::now_ms();
-  for (std::size_t i = 0; i < done.size(); ++i) {
-    const auto& a = done[i];
-    if (a.ok) w.lag_ms = now - due[i].env.created_ms;
+  for (const Due& d : done) {
+    const Attempt& a = d.a;
+    if (a.ok) w.lag_ms = now - d.env.created_ms;
     const std::string details = "{\"target\":\"" + w.key + "\",\"event_id\":\"" + a.event_id +
                                 "\",\"attempt\":" + std::to_string(a.attempts) +
                                 ",\"delivered\":" + (a.ok ? "true" : "false") + "}";
     obs::log(a.ok ? obs::Level::kInfo : obs::Level::kWarn, "event delivery attempt",
-             {due[i].env.correlation_id, "", due[i].env.event_type, "", details});
+             {d.env.correlation_id, "", d.env.event_type, "", details});
   }
-  return due.size() == limits::kDeliveryClaimMax;
 }
 
 Attempt Bus::Impl::attempt_outside(Worker& w, const Envelope& env, bool replay) {
   Attempt a;
   if (w.target->type == TargetType::kLog) {
-    obs::log(obs::Level::kInfo, "event", {env.correlation_id, "", env.event_type, "", env.json});
+    obs::log(obs::Level::kInfo, "event",
+             {env.correlation_id, "", env.event_type, "", obs::mask_json(env.json)});
     a.ok = true;
     return a;
   }
@@ -560,7 +589,7 @@ Attempt Bus::Impl::attempt_outside(Worker& w, const Envelope& env, bool replay) 
                  {"X-Centli-Event-Id", env.event_id},
                  {"X-Correlation-Id", env.correlation_id}};
   if (replay) req.headers.emplace_back("X-Centli-Replay", "true");
-  auto res = client.send(req);
+  auto res = client.send(req, stopper.get_token());
   if (!res) {
     a.error = res.error();
     return a;
@@ -574,16 +603,17 @@ Attempt Bus::Impl::attempt_outside(Worker& w, const Envelope& env, bool replay) 
   return a;
 }
 
-void Bus::Impl::record(Worker& w, std::vector<Attempt>& done, std::mt19937_64& rng) {
+void Bus::Impl::record(Worker& w, const std::vector<Due>& done, std::mt19937_64& rng) {
+  if (done.empty()) return;
   std::vector<std::int64_t> delays;
-  for (const auto& a : done) {
-    delays.push_back(backoff_delay_ms(a.attempts + 1, options.backoff_base_ms,
+  for (const auto& d : done) {
+    delays.push_back(backoff_delay_ms(d.a.attempts + 1, options.backoff_base_ms,
                                       options.backoff_cap_ms,
                                       std::uniform_real_distribution<double>(0, 1)(rng)));
   }
   // A crash before this commits means the attempts are made again: at least once.
   store.write_sync([&](store::WriteTx& tx) {
-    for (std::size_t i = 0; i < done.size(); ++i) record_one(tx, w, done[i], delays[i]);
+    for (std::size_t i = 0; i < done.size(); ++i) record_one(tx, w, done[i].a, delays[i]);
   });
 }
 

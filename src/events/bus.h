@@ -99,7 +99,10 @@ class Bus {
   // consumers, starts the dispatcher and per-target workers, and wakes them on every commit
   // (chaining any commit listener already set). Fails with a message naming the bad rule.
   std::expected<void, std::string> start(BusOptions options);
-  // Stops the workers; deliveries in flight finish or are retried after restart. Idempotent.
+  // Stops the dispatcher and workers without waiting for any target: no delivery is claimed or
+  // begun any more, webhook exchanges in flight are abandoned at once and left pending (made
+  // again after a restart: at least once), and outcomes already known are recorded. Returns
+  // within one store write per worker. Idempotent; the store must still be open.
   void stop();
 
   // Thread-safe snapshot of the per-target counters.

@@ -1,5 +1,6 @@
 #include "events/outbox.h"
 
+#include "domain/money.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -12,6 +13,14 @@ constexpr const char* kInsertOutbox =
     "envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 }  // namespace
+
+void write_amount(json::Writer& w, std::int64_t amount_minor, std::string_view currency) {
+  json::key(w, "amount");
+  const std::string major = money::format_number(amount_minor);
+  w.RawValue(major.data(), major.size(), rapidjson::kNumberType);
+  json::kv_int(w, "amount_minor", amount_minor);
+  json::kv(w, "currency", currency);
+}
 
 std::expected<std::string, sqlite::DbError> append(store::WriteTx& tx, const EventDraft& d) {
   std::string event_id = util::random_id("evt-");

@@ -9,6 +9,7 @@
 
 #include "store/sqlite/db.h"
 #include "store/store.h"
+#include "util/json.h"
 
 namespace centli::events {
 
@@ -19,6 +20,11 @@ struct EventDraft {
   std::string_view correlation_id;
   std::string_view data_json;  // JSON object text for `data`
 };
+
+// Writes the money members every event with an amount carries, in this order: `amount` (a JSON
+// number in major units, exact: 500.5 for 50050), `amount_minor` (integer minor units) and
+// `currency`. Inside an object being written to `w`.
+void write_amount(json::Writer& w, std::int64_t amount_minor, std::string_view currency);
 
 // Appends one event with a fresh random event_id and the transaction's timestamp.
 // Returns the event_id.

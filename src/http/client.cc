@@ -1,9 +1,12 @@
-// Blocking HTTP/1.1 client on Beast. Each step (resolve, connect, handshake, write, read) is
-// started asynchronously and the call's own io_context is run until it completes, so Beast's
-// stream timer enforces one deadline over the whole exchange.
+// Blocking HTTP/1.1 client on Beast. Each step (connect, handshake, write, read) is started
+// asynchronously and the call's own io_context is run until it completes, so Beast's stream
+// timer enforces one deadline over the whole exchange and a stop request ends the run at once.
 #include "http/client.h"
 
+#include <netdb.h>
+
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,8 +21,12 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "util/limits.h"
 
@@ -92,13 +99,20 @@ SysError timed_out_as(const SysError& ec) {
   return ec == beast::error::timeout ? SysError(net::error::timed_out) : ec;
 }
 
-// Runs one asynchronous step to completion on the call's io_context.
+constexpr std::string_view kAborted = "aborted: the sender is stopping";
+
+// Runs one asynchronous step to completion on the call's io_context. A stop requested before
+// restart() is seen by the check; one requested later stops the io_context (the stop callback
+// of send_http/send_https), so run() returns with the step unfinished: operation_aborted. The
+// caller then returns without running the io_context again, so the step's handler, which
+// refers to this frame, is destroyed without being called.
 template <class Start>
-SysError run_step(net::io_context& ioc, Start&& start) {
+SysError run_step(net::io_context& ioc, const std::stop_token& stop, Start&& start) {
   SysError result = net::error::would_block;
   start([&result](const SysError& ec, auto&&...) { result = ec; });
   ioc.restart();
-  ioc.run();
+  if (!stop.stop_requested()) ioc.run();
+  if (result == net::error::would_block) return net::error::operation_aborted;
   return timed_out_as(result);
 }
 
@@ -148,24 +162,83 @@ std::expected<void, std::string> check_request(const ClientRequest& request) {
   return {};
 }
 
+// A host name lookup on a thread of its own: getaddrinfo cannot be interrupted, so the caller
+// waits for it only until its deadline or a stop and then leaves it behind (asio's resolver
+// would instead join its thread when the call's io_context is destroyed).
+struct Lookup {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  bool done = false;
+  int rc = 0;
+  std::vector<tcp::endpoint> found;
+};
+
+std::atomic<std::size_t> g_lookups_pending{0};
+
+void run_lookup(const std::shared_ptr<Lookup>& lookup, const std::string& host,
+                std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list);
+  std::vector<tcp::endpoint> found;
+  for (const addrinfo* a = list; rc == 0 && a != nullptr; a = a->ai_next) {
+    tcp::endpoint endpoint;
+    if (a->ai_addrlen > endpoint.capacity()) continue;
+    std::memcpy(endpoint.data(), a->ai_addr, a->ai_addrlen);
+    endpoint.resize(a->ai_addrlen);
+    found.push_back(endpoint);
+  }
+  if (list != nullptr) ::freeaddrinfo(list);
+  {
+    std::lock_guard lock(lookup->mu);
+    lookup->rc = rc;
+    lookup->found = std::move(found);
+    lookup->done = true;
+  }
+  lookup->cv.notify_all();
+}
+
+// Starts a lookup of url.host; fails when too many are still pending.
+std::expected<std::shared_ptr<Lookup>, std::string> start_lookup(const Url& url) {
+  if (g_lookups_pending.fetch_add(1) >= limits::kClientLookupsPendingMax) {
+    g_lookups_pending.fetch_sub(1);
+    return std::unexpected("resolving " + url.host + ": too many name lookups pending");
+  }
+  auto lookup = std::make_shared<Lookup>();
+  try {
+    std::thread([lookup, host = url.host, port = url.port] {
+      run_lookup(lookup, host, port);
+      g_lookups_pending.fetch_sub(1);
+    }).detach();
+  } catch (const std::exception& e) {
+    g_lookups_pending.fetch_sub(1);
+    return std::unexpected("resolving " + url.host + " failed: " + e.what());
+  }
+  return lookup;
+}
+
 // Resolves url.host, or takes it as an address literal without asking the resolver.
-std::expected<std::vector<tcp::endpoint>, std::string> resolve(net::io_context& ioc, const Url& url,
+std::expected<std::vector<tcp::endpoint>, std::string> resolve(const Url& url, Deadline deadline,
+                                                               const std::stop_token& stop,
                                                                int timeout_ms) {
   SysError ec;
   auto address = net::ip::make_address(url.host, ec);
   if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(address, url.port)};
-  tcp::resolver resolver(ioc);
-  std::vector<tcp::endpoint> endpoints;
-  ec = run_step(ioc, [&](auto handler) {
-    resolver.async_resolve(url.host, std::to_string(url.port),
-                           [&, handler](const SysError& error, tcp::resolver::results_type found) {
-                             for (const auto& entry : found) endpoints.push_back(entry.endpoint());
-                             handler(error);
-                           });
-  });
-  if (ec) return std::unexpected(failure("resolving " + url.host, ec, timeout_ms));
-  if (endpoints.empty()) return std::unexpected("resolving " + url.host + " found no address");
-  return endpoints;
+  auto lookup = start_lookup(url);
+  if (!lookup) return std::unexpected(lookup.error());
+  Lookup& l = **lookup;
+  std::unique_lock lock(l.mu);
+  if (!l.cv.wait_until(lock, stop, deadline, [&l] { return l.done; })) {
+    if (stop.stop_requested()) return std::unexpected(std::string(kAborted));
+    return std::unexpected(failure("resolving " + url.host, net::error::timed_out, timeout_ms));
+  }
+  if (l.rc != 0) {
+    return std::unexpected("resolving " + url.host + " failed: " + ::gai_strerror(l.rc));
+  }
+  if (l.found.empty()) return std::unexpected("resolving " + url.host + " found no address");
+  return std::move(l.found);
 }
 
 // Writes the request and reads the response on a connected (and, for TLS, handshaken) stream.
@@ -173,10 +246,12 @@ template <class Stream>
 std::expected<ClientResponse, std::string> exchange(net::io_context& ioc, Stream& stream,
                                                     beast::tcp_stream& tcp_layer,
                                                     const ClientRequest& request, const Url& url,
-                                                    Deadline deadline) {
+                                                    Deadline deadline,
+                                                    const std::stop_token& stop) {
   auto message = build_request(request, url);
   tcp_layer.expires_at(deadline);
-  SysError ec = run_step(ioc, [&](auto handler) { bhttp::async_write(stream, message, handler); });
+  SysError ec =
+      run_step(ioc, stop, [&](auto handler) { bhttp::async_write(stream, message, handler); });
   if (ec) return std::unexpected(failure("writing the request", ec, request.timeout_ms));
 
   beast::flat_buffer buffer;
@@ -184,7 +259,7 @@ std::expected<ClientResponse, std::string> exchange(net::io_context& ioc, Stream
   parser.body_limit(limits::kClientResponseBodyBytesMax);
   parser.header_limit(static_cast<std::uint32_t>(limits::kClientResponseHeaderBytesMax));
   tcp_layer.expires_at(deadline);
-  ec = run_step(ioc,
+  ec = run_step(ioc, stop,
                 [&](auto handler) { bhttp::async_read_header(stream, buffer, parser, handler); });
   // The header is read on its own because Beast 1.74 loses its Content-Length limit check when
   // eager parsing runs past the header in the same buffer.
@@ -194,7 +269,8 @@ std::expected<ClientResponse, std::string> exchange(net::io_context& ioc, Stream
                            std::to_string(limits::kClientResponseBodyBytesMax) + " bytes");
   }
   if (!ec && !parser.is_done()) {
-    ec = run_step(ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, handler); });
+    ec = run_step(ioc, stop,
+                  [&](auto handler) { bhttp::async_read(stream, buffer, parser, handler); });
   }
   if (ec == bhttp::error::body_limit) {
     return std::unexpected("response body exceeds " +
@@ -255,10 +331,11 @@ struct Client::Impl {
   ssl::context tls{ssl::context::tls_client};
   std::string tls_error;  // why https is unavailable, or empty
 
-  std::expected<ClientResponse, std::string> send_http(const ClientRequest& request,
-                                                       const Url& url) const;
+  std::expected<ClientResponse, std::string> send_http(const ClientRequest& request, const Url& url,
+                                                       const std::stop_token& stop) const;
   std::expected<ClientResponse, std::string> send_https(const ClientRequest& request,
-                                                        const Url& url);
+                                                        const Url& url,
+                                                        const std::stop_token& stop);
 };
 
 Client::Client() : impl_(std::make_unique<Impl>()) {
@@ -270,46 +347,55 @@ Client::Client() : impl_(std::make_unique<Impl>()) {
 
 Client::~Client() = default;
 
-std::expected<ClientResponse, std::string> Client::send(const ClientRequest& request) const {
+std::expected<ClientResponse, std::string> Client::send(const ClientRequest& request,
+                                                        std::stop_token stop) const {
   if (auto checked = check_request(request); !checked) return std::unexpected(checked.error());
   auto url = parse_url(request.url);
   if (!url) return std::unexpected(url.error());
   try {
-    if (url->tls) return impl_->send_https(request, *url);
-    return impl_->send_http(request, *url);
+    auto response =
+        url->tls ? impl_->send_https(request, *url, stop) : impl_->send_http(request, *url, stop);
+    // Whatever step failed, a failure after a stop request is the stop's doing.
+    if (!response && stop.stop_requested()) return std::unexpected(std::string(kAborted));
+    return response;
   } catch (const std::exception& e) {
     return std::unexpected(std::string("HTTP client failure: ") + e.what());
   }
 }
 
-std::expected<ClientResponse, std::string> Client::Impl::send_http(const ClientRequest& request,
-                                                                   const Url& url) const {
+std::expected<ClientResponse, std::string> Client::Impl::send_http(
+    const ClientRequest& request, const Url& url, const std::stop_token& stop) const {
   Deadline deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeout_ms);
-  net::io_context ioc(1);
-  auto endpoints = resolve(ioc, url, request.timeout_ms);
+  auto endpoints = resolve(url, deadline, stop, request.timeout_ms);
   if (!endpoints) return std::unexpected(endpoints.error());
+  net::io_context ioc(1);
+  // Declared after ioc, so it is unregistered before ioc is destroyed.
+  std::stop_callback abort(stop, [&ioc] { ioc.stop(); });
   beast::tcp_stream stream(ioc);
   stream.expires_at(deadline);
-  SysError ec = run_step(ioc, [&](auto handler) { stream.async_connect(*endpoints, handler); });
+  SysError ec =
+      run_step(ioc, stop, [&](auto handler) { stream.async_connect(*endpoints, handler); });
   if (ec) {
     return std::unexpected(failure("connecting to " + url.host + ":" + std::to_string(url.port), ec,
                                    request.timeout_ms));
   }
-  auto response = exchange(ioc, stream, stream, request, url, deadline);
+  auto response = exchange(ioc, stream, stream, request, url, deadline, stop);
   SysError ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   return response;
 }
 
 std::expected<ClientResponse, std::string> Client::Impl::send_https(const ClientRequest& request,
-                                                                    const Url& url) {
+                                                                    const Url& url,
+                                                                    const std::stop_token& stop) {
   if (!tls_error.empty()) return std::unexpected(tls_error);
   Deadline deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeout_ms);
-  net::io_context ioc(1);
-  auto endpoints = resolve(ioc, url, request.timeout_ms);
+  auto endpoints = resolve(url, deadline, stop, request.timeout_ms);
   if (!endpoints) return std::unexpected(endpoints.error());
+  net::io_context ioc(1);
+  std::stop_callback abort(stop, [&ioc] { ioc.stop(); });
   beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
   // SNI is for names only (RFC 6066); the certificate is checked against the host either way.
   SysError ec;
@@ -320,17 +406,17 @@ std::expected<ClientResponse, std::string> Client::Impl::send_https(const Client
   stream.set_verify_callback(ssl::host_name_verification(url.host));
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
   tcp_layer.expires_at(deadline);
-  ec = run_step(ioc, [&](auto handler) { tcp_layer.async_connect(*endpoints, handler); });
+  ec = run_step(ioc, stop, [&](auto handler) { tcp_layer.async_connect(*endpoints, handler); });
   if (ec) {
     return std::unexpected(failure("connecting to " + url.host + ":" + std::to_string(url.port), ec,
                                    request.timeout_ms));
   }
   tcp_layer.expires_at(deadline);
-  ec = run_step(ioc,
+  ec = run_step(ioc, stop,
                 [&](auto handler) { stream.async_handshake(ssl::stream_base::client, handler); });
   if (ec) return std::unexpected(failure("TLS handshake", ec, request.timeout_ms));
   // The peer closing without close_notify after a complete response is common and harmless.
-  return exchange(ioc, stream, tcp_layer, request, url, deadline);
+  return exchange(ioc, stream, tcp_layer, request, url, deadline, stop);
 }
 
 }  // namespace centli::http

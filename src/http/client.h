@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,11 +53,15 @@ class Client {
   // decides what a 500 means); a failure is a message: invalid request or URL, resolve,
   // connect, TLS or I/O error, timeout after request.timeout_ms (at most
   // limits::kClientTimeoutMsMax), or a response body over limits::kClientResponseBodyBytesMax.
-  // https verifies the server certificate against the system trust store and the host name,
-  // with SNI. Thread-safe: each call uses its own io_context and connection. Name resolution
-  // runs in the system resolver, which the deadline cannot interrupt; an address literal needs
-  // no resolution.
-  std::expected<ClientResponse, std::string> send(const ClientRequest& request) const;
+  // When `stop` is requested the call returns at once, whatever step it is in (name lookup
+  // included), with a message starting "aborted"; the peer may have received some or all of
+  // the request. https verifies the server certificate against the system trust store and the
+  // host name, with SNI. Thread-safe: each call uses its own io_context and connection. A host
+  // name is looked up on a thread of its own that the call leaves behind on its deadline or a
+  // stop (at most limits::kClientLookupsPendingMax such lookups at once); an address literal
+  // needs no lookup.
+  std::expected<ClientResponse, std::string> send(const ClientRequest& request,
+                                                  std::stop_token stop = {}) const;
 
  private:
   struct Impl;

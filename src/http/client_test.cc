@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <stop_token>
 #include <string>
+#include <thread>
 
 namespace centli::http {
 namespace {
@@ -28,15 +30,21 @@ class SilentListener {
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
   }
-  ~SilentListener() { close(); }
+  ~SilentListener() {
+    close();
+    if (accepted_ >= 0) ::close(accepted_);
+  }
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
   std::uint16_t port() const { return port_; }
+  // Blocks until a client connects; the connection is kept open and never answered.
+  void accept_one() { accepted_ = ::accept(fd_, nullptr, nullptr); }
 
  private:
   int fd_ = -1;
+  int accepted_ = -1;
   std::uint16_t port_ = 0;
 };
 
@@ -52,6 +60,55 @@ TEST(ClientSend, TimesOutAgainstAListenerThatNeverAnswers) {
   EXPECT_NE(response.error().find("timed out"), std::string::npos) << response.error();
   EXPECT_GE(elapsed, 150ms);
   EXPECT_LT(elapsed, 1s);
+}
+
+// Shutdown abandons webhook deliveries in flight (issue 9, item 3): a stop ends an exchange at
+// once, long before its deadline, with an "aborted" failure the bus can tell from a timeout.
+TEST(ClientSend, StopAbortsAnExchangeInFlight) {
+  SilentListener listener;
+  std::stop_source stop;
+  std::thread stopper([&] {
+    listener.accept_one();  // the exchange is under way: connected, writing or reading
+    stop.request_stop();
+  });
+  Client client;
+  auto begin = std::chrono::steady_clock::now();
+  auto response = client.send({.url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/",
+                               .body = "{}",
+                               .timeout_ms = 30'000},
+                              stop.get_token());
+  auto elapsed = std::chrono::steady_clock::now() - begin;
+  stopper.join();
+  ASSERT_FALSE(response.has_value());
+  EXPECT_TRUE(response.error().starts_with("aborted")) << response.error();
+  EXPECT_LT(elapsed, 10s);
+}
+
+TEST(ClientSend, StopRequestedBeforehandSendsNothing) {
+  SilentListener listener;
+  std::stop_source stop;
+  stop.request_stop();
+  Client client;
+  auto response = client.send(
+      {.url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/", .timeout_ms = 30'000},
+      stop.get_token());
+  ASSERT_FALSE(response.has_value());
+  EXPECT_TRUE(response.error().starts_with("aborted")) << response.error();
+}
+
+// Host names are looked up on a thread of their own (so a stop or the deadline never waits
+// for the system resolver); the lookup's addresses are then connected to as before.
+TEST(ClientSend, LooksUpAHostNameAndConnectsToIt) {
+  SilentListener listener;
+  std::uint16_t port = listener.port();
+  listener.close();
+  Client client;
+  auto response = client.send({.url = "http://localhost:" + std::to_string(port) + "/hook"});
+  ASSERT_FALSE(response.has_value());
+  EXPECT_NE(response.error().find("connecting to localhost:" + std::to_string(port)),
+            std::string::npos)
+      << response.error();
+  EXPECT_NE(response.error().find("refused"), std::string::npos) << response.error();
 }
 
 TEST(ClientSend, ReportsARefusedConnection) {

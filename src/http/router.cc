@@ -148,7 +148,8 @@ void Router::handle(Request&& request, Responder respond) {
     respond(render(actions::Dispatcher::problem(e, correlation), correlation));
   };
   if (request.path == "/healthz" || request.path == "/readyz") {
-    const bool ready = request.path == "/healthz" || dispatcher_.services().store.is_open();
+    const store::Store& store = dispatcher_.services().store;
+    const bool ready = request.path == "/healthz" || (store.is_open() && !store.commits_failing());
     Response r = json_response(ready ? 200 : 503,
                                ready ? R"({"status":"ok"})" : R"({"status":"unavailable"})");
     r.headers.emplace_back("X-Correlation-Id", correlation);

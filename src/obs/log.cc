@@ -7,6 +7,7 @@
 
 #include "util/clock.h"
 #include "util/json.h"
+#include "util/limits.h"
 
 namespace centli::obs {
 namespace {
@@ -16,6 +17,44 @@ std::atomic<int> g_fd{STDOUT_FILENO};
 std::mutex g_write_mu;
 
 constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
+
+bool is_money(std::string_view name) {
+  return name == "amount" || name.ends_with("_minor") ||
+         name.find("balance") != std::string_view::npos || name == "posted" || name == "held" ||
+         name == "available" || name == "credit_limit";
+}
+
+bool is_account_number(std::string_view name) {
+  return name == "account_number" || name == "clabe";
+}
+
+void write_masked(json::Writer& w, const rapidjson::Value& v, std::size_t depth) {
+  if ((v.IsObject() || v.IsArray()) && depth >= limits::kLogJsonDepthMax) {
+    json::str(w, kMasked);
+  } else if (v.IsObject()) {
+    w.StartObject();
+    for (const auto& m : v.GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      json::key(w, name);
+      if (is_money(name)) {
+        json::str(w, kMasked);
+      } else if (is_account_number(name)) {
+        json::str(w, m.value.IsString() ? mask_tail(std::string_view(m.value.GetString(),
+                                                                     m.value.GetStringLength()))
+                                        : std::string(kMasked));
+      } else {
+        write_masked(w, m.value, depth + 1);
+      }
+    }
+    w.EndObject();
+  } else if (v.IsArray()) {
+    w.StartArray();
+    for (const auto& item : v.GetArray()) write_masked(w, item, depth + 1);
+    w.EndArray();
+  } else {
+    json::write_value(w, v);
+  }
+}
 
 }  // namespace
 
@@ -56,6 +95,16 @@ void log(Level level, std::string_view message, const LogFields& f) {
 std::string mask_tail(std::string_view id) {
   if (id.size() <= 4) return std::string(kMasked);
   return "****" + std::string(id.substr(id.size() - 4));
+}
+
+std::string mask_json(std::string_view object_json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(object_json.data(), object_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return "{}";
+  rapidjson::StringBuffer b;
+  json::Writer w(b);
+  write_masked(w, doc, 0);
+  return std::string(json::view(b));
 }
 
 }  // namespace centli::obs

@@ -30,5 +30,11 @@ void log(Level level, std::string_view message, const LogFields& fields = {});
 inline constexpr std::string_view kMasked = "***";
 // Last four characters behind asterisks: "****0456"; shorter input is fully masked.
 std::string mask_tail(std::string_view id);
+// A JSON object's text with what a log line never shows masked, at any depth: amounts and
+// balances (members `amount`, `*_minor`, `*balance*`, `posted`, `held`, `available`,
+// `credit_limit`) become "***", `account_number` and `clabe` their last four characters
+// (mask_tail). Levels below limits::kLogJsonDepthMax are masked whole. Text that is not a JSON
+// object gives "{}". Thread-safe.
+std::string mask_json(std::string_view object_json);
 
 }  // namespace centli::obs

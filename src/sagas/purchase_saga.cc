@@ -6,7 +6,6 @@
 
 #include "domain/benefits.h"
 #include "domain/ledger.h"
-#include "domain/money.h"
 #include "events/bus.h"
 #include "events/outbox.h"
 #include "obs/log.h"
@@ -403,11 +402,7 @@ std::string purchase_event_data(const PurchaseEventFields& f) {
   json::kv_int(w, "quantity", f.quantity);
   json::kv(w, "account_id", f.account_id);
   json::kv(w, "option_id", f.option_id);
-  json::key(w, "amount");
-  const std::string major = money::format_minor(f.total_minor);
-  w.RawNumber(major.data(), static_cast<rapidjson::SizeType>(major.size()));
-  json::kv_int(w, "amount_minor", f.total_minor);
-  json::kv(w, "currency", f.currency);
+  events::write_amount(w, f.total_minor, f.currency);
   json::kv(w, "state", f.state);
   if (!f.reason.empty()) json::kv(w, "reason", f.reason);
   w.EndObject();

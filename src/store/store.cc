@@ -10,8 +10,10 @@
 #include <cstring>
 #include <future>
 
+#include "obs/log.h"
 #include "store/migrations.h"
 #include "util/clock.h"
+#include "util/json.h"
 #include "util/limits.h"
 
 namespace centli::store {
@@ -36,6 +38,19 @@ constexpr const char* kSchemaVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);";
 constexpr const char* kSelectSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
 constexpr const char* kInsertSchemaVersion = "INSERT INTO schema_version (version) VALUES (?1)";
+// The writer's probe while commits fail: the smallest write that has to reach the disk.
+constexpr const char* kUpsertProbe =
+    "INSERT INTO meta (key, value) VALUES ('store.probe_ms', ?1) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+WriteJob probe_job() {
+  return WriteJob{[](WriteTx& tx) {
+                    if (auto st = tx.db().prepare(kUpsertProbe)) {
+                      (void)st->bind(1, std::to_string(tx.now_ms())).exec();
+                    }
+                  },
+                  [](bool) {}};
+}
 
 std::expected<void, std::string> migrate(sqlite::Db& db, int& version_out) {
   if (auto r = db.exec(kSchemaVersionTable); !r) return std::unexpected(r.error().message);
@@ -112,6 +127,14 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOption
     return std::unexpected("cannot configure " + s->db_path_ + ": " + r.error().message);
   }
   if (auto r = migrate(*s->writer_db_, s->schema_version_); !r) return std::unexpected(r.error());
+  // Called by SQLite after each commit that appended frames to the WAL, and only then.
+  sqlite3_wal_hook(
+      s->writer_db_->raw(),
+      [](void* store, sqlite3*, const char*, int) {
+        static_cast<Store*>(store)->commit_wrote_ = true;
+        return SQLITE_OK;
+      },
+      s.get());
   s->writer_ = std::thread([p = s.get()] { p->writer_loop(); });
   if (options.exclusive) {
     auto ckpt = sqlite::Db::open(s->db_path_, false, false);
@@ -159,13 +182,27 @@ void Store::writer_loop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // closing and drained
+      const auto woken = [this] { return closing_ || !queue_.empty(); };
+      if (commits_failing_.load()) {
+        cv_.wait_until(lock, next_probe_, woken);
+      } else {
+        cv_.wait(lock, woken);
+      }
       while (!queue_.empty() && batch.size() < limits::kWriteBatchMax) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (batch.empty() && closing_) return;  // closing and drained
     }
+    // While commits fail, a probe that must reach the disk rides along (or runs alone) once per
+    // interval: batches of commands may write nothing (a sweep with nothing due), and a quiet
+    // server would otherwise never find out that commits work again.
+    if (commits_failing_.load() && std::chrono::steady_clock::now() >= next_probe_) {
+      batch.push_back(probe_job());
+      next_probe_ = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(limits::kStoreProbeIntervalMs);
+    }
+    if (batch.empty()) continue;
     run_batch(batch);
     batch.clear();
   }
@@ -195,16 +232,49 @@ void Store::run_batch(std::vector<WriteJob>& batch) {
   sqlite::Db& db = *writer_db_;
   const std::int64_t now = std::max(util::now_ms(), last_batch_ms_);
   last_batch_ms_ = now;
-  bool ok = db.exec("BEGIN IMMEDIATE").has_value();
-  if (ok) {
+  std::optional<sqlite::DbError> failure;
+  commit_wrote_ = false;
+  if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) {
+    failure = begun.error();
+  } else {
     WriteTx tx(db, now);
     for (WriteJob& job : batch) job.run(tx);
-    ok = db.exec("COMMIT").has_value();
-    if (!ok) (void)db.exec("ROLLBACK");
+    if (auto committed = db.exec("COMMIT"); !committed) {
+      failure = committed.error();
+      (void)db.exec("ROLLBACK");
+    }
   }
+  // Before the jobs answer, so a caller told 503 finds the server not ready.
+  note_batch(failure, commit_wrote_);
+  const bool ok = !failure;
   for (WriteJob& job : batch) job.finish(ok);
   if (ok)
     for (auto& listener : commit_listeners_) listener();
+}
+
+void Store::note_batch(const std::optional<sqlite::DbError>& failure, bool wrote) {
+  if (failure) {
+    ++failed_batches_;
+    if (commits_failing_.exchange(true)) return;
+    next_probe_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kStoreProbeIntervalMs);
+    rapidjson::StringBuffer b;
+    json::Writer w(b);
+    w.StartObject();
+    json::kv(w, "error", failure->message);
+    json::kv_int(w, "sqlite_code", failure->code);
+    json::kv(w, "data_dir", data_dir_);
+    w.EndObject();
+    obs::log(obs::Level::kError, "store commits failing; not ready until one succeeds",
+             {"", "", "", "", json::view(b)});
+    return;
+  }
+  // A commit that wrote nothing says nothing about the disk.
+  if (!wrote || !commits_failing_.load()) return;
+  commits_failing_.store(false);
+  const std::string details = "{\"failed_batches\":" + std::to_string(failed_batches_) + "}";
+  failed_batches_ = 0;
+  obs::log(obs::Level::kWarn, "store commits succeed again; ready", {"", "", "", "", details});
 }
 
 Reader Store::reader() {

@@ -2,6 +2,8 @@
 // that folds concurrent commands into one transaction (group commit), and a pool of readers.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -9,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +91,12 @@ class Store {
   // Stops accepting jobs, drains the queue, stops the writer. Idempotent.
   void close();
   bool is_open() const;
+  // Thread-safe. True from a batch that could not begin or commit (disk full, I/O error) until
+  // one that writes commits again: the server is not ready (/readyz 503) meanwhile. Each change
+  // of this state is logged once, the failure with SQLite's message. While it is true the
+  // writer adds a one-row probe (meta `store.probe_ms`) to a batch, or runs it alone, every
+  // limits::kStoreProbeIntervalMs, so the state clears by itself once the cause is gone.
+  bool commits_failing() const { return commits_failing_.load(); }
   int schema_version() const { return schema_version_; }
   const std::string& data_dir() const { return data_dir_; }
 
@@ -103,6 +112,9 @@ class Store {
   // never pays for a checkpoint inside a commit.
   void checkpoint_loop();
   void run_batch(std::vector<WriteJob>& batch);
+  // Writer thread only: updates commits_failing_ after a batch (`wrote`: its commit appended to
+  // the WAL) and logs a change of state.
+  void note_batch(const std::optional<sqlite::DbError>& failure, bool wrote);
   void give_back(std::unique_ptr<sqlite::Db> db);
   std::expected<std::unique_ptr<sqlite::Db>, std::string> open_reader();
 
@@ -112,6 +124,12 @@ class Store {
   int schema_version_ = 0;
   std::unique_ptr<sqlite::Db> writer_db_;
   std::int64_t last_batch_ms_ = 0;
+  std::atomic<bool> commits_failing_{false};  // written by the writer thread only
+  // Writer thread only: failed batches since the last commit, the next probe while failing,
+  // and whether the current batch's commit wrote to the WAL (set by SQLite's WAL hook).
+  std::int64_t failed_batches_ = 0;
+  std::chrono::steady_clock::time_point next_probe_{};
+  bool commit_wrote_ = false;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

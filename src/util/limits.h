@@ -34,11 +34,21 @@ inline constexpr std::size_t kClientResponseHeaderBytesMax = kRequestHeaderBytes
 inline constexpr std::size_t kClientUrlBytesMax = 2048;
 // One outgoing exchange (connect + TLS + write + read) never blocks a dispatcher longer.
 inline constexpr int kClientTimeoutMsMax = 60'000;
+// Host name lookups of outgoing exchanges that gave up (deadline or stop) while the system
+// resolver still works on them: each holds a thread until the resolver answers, so a resolver
+// that hangs costs at most this many threads; past it a lookup fails at once.
+inline constexpr std::size_t kClientLookupsPendingMax = 64;
 static_assert(kRefusalDrainBytesMax >= kRequestBodyBytesMax);
 // Nesting of JSON from outside (bodies, Bedrock events, MCP messages): a Bedrock event, the
 // deepest shape a door reads, nests 6 levels; 32 leaves room for webhook-like payloads while a
 // body of brackets is refused before it costs a deep walk.
 inline constexpr std::size_t kJsonDepthMax = 32;
+// SIGTERM or SIGINT to exit, whatever webhook targets do: requests in flight get
+// kShutdownGraceMs, then event deliveries in flight are abandoned at once (every exchange and
+// name lookup is abortable; they are made again after a restart) and the store closes. Under
+// the 10 s most process supervisors wait before SIGKILL, with room for the store's close.
+inline constexpr int kShutdownMsMax = 8'000;
+static_assert(kShutdownGraceMs < kShutdownMsMax);
 
 // --- store ---
 // Commands folded into one SQLite transaction: large enough to amortize one fsync over many
@@ -56,6 +66,10 @@ inline constexpr int kCheckpointIntervalMs = 200;
 inline constexpr int kWalFramesRestartMin = 16'384;
 // After the WAL starts over, its file is truncated to this size.
 inline constexpr std::int64_t kWalFileBytesMax = 64LL * 1024 * 1024;
+// While commits fail (disk full), the writer commits a one-row probe this often, alone or in a
+// batch of commands, so the server turns ready by itself about a second after space returns;
+// one tiny write a second is nothing next to the traffic it stands in for.
+inline constexpr int kStoreProbeIntervalMs = 1'000;
 
 // --- money ---
 // Amount text: the largest int64 in centavos written with "$" and thousands separators,
@@ -116,6 +130,11 @@ inline constexpr std::size_t kAliasSuggestionsMax = 3;
 inline constexpr std::size_t kAliasEditWordBytesMax = 32;
 static_assert(kAliasSuggestionsMax <= kAliasCandidatesMax);
 static_assert(kAliasCodePointsMax <= kBeneficiaryNameCodePointsMax);
+
+// --- logs ---
+// Levels of a JSON object that log masking looks into (obs::mask_json); deeper levels are
+// masked whole. Event envelopes nest three levels; the bound keeps the walk's recursion short.
+inline constexpr std::size_t kLogJsonDepthMax = 16;
 
 // --- events ---
 // Event pattern text: a rule selects events by a handful of fields; 4 KiB holds dozens of

@@ -1,88 +1,49 @@
 """Events: every committed event reaches its targets at least once, signed; retries with backoff,
 dead letters on 4xx and on exhaustion, redrive, replay, kill -9 resumption, no event for a
-refused transfer, and an internal consumer applying each event exactly once across restarts.
-A webhook receiver runs in this process on 127.0.0.1."""
+refused transfer, and an internal consumer applying each event exactly once across restarts;
+every event's data has its documented member types (amounts are JSON numbers, so numeric rules
+fire), and the log target masks amounts. A webhook receiver runs in this process on 127.0.0.1."""
 
+import decimal
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 import unittest
 
 from harness import Server, run_cli
+from webhooks import SECRET, Receiver, wait_for
 
 TRF = "/v1/core-banking/transfer"
-SECRET = "s3cret-for-tests"
-WAIT_S = 20
+PURCHASE = "/v1/marketplace/purchase"
 
-
-class Receiver:
-    """Records webhook posts per path; `script[path]` decides the status per event."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.posts = []  # (path, headers, body)
-        self.script = {}  # path -> function(attempt_number_for_event) -> status
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with outer.lock:
-                    env = json.loads(body)
-                    n = 1 + sum(1 for p, _, b in outer.posts
-                                if p == self.path and json.loads(b)["event_id"] == env["event_id"])
-                    status = outer.script.get(self.path, lambda n: 200)(n)
-                    headers = {k.lower(): v for k, v in self.headers.items()}
-                    headers["_status"] = status
-                    outer.posts.append((self.path, headers, body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def for_event(self, path, correlation_id):
-        with self.lock:
-            return [(h, b) for p, h, b in self.posts
-                    if p == path and json.loads(b)["correlation_id"] == correlation_id]
-
-    def delivered(self, path, correlation_id):
-        return [b for h, b in self.for_event(path, correlation_id) if h["_status"] == 200]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def wait_for(predicate, timeout=WAIT_S):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = predicate()
-        if v:
-            return v
-        time.sleep(0.05)
-    return predicate()
+# docs/events.md, "Event types": every member of each event's `data` and its JSON type. A name
+# ending in "?" is optional; a dict is a nested object.
+STR, INT, NUM = "string", "integer", "number"
+PURCHASE_DATA = {"purchase_id": STR, "product_id": STR, "retailer_id": STR, "quantity": INT,
+                 "account_id": STR, "option_id": STR, "amount": NUM, "amount_minor": INT,
+                 "currency": STR, "state": STR, "reason?": STR}
+DATA_TYPES = {
+    "TRANSFER_COMPLETED": {
+        "transfer_id": STR, "from_account": STR, "to_account": STR, "amount": NUM,
+        "amount_minor": INT, "currency": STR, "beneficiary_id?": STR, "to_user_id?": STR,
+        "external_destination?": {"bank_code": STR, "bank_name": STR, "clabe": STR,
+                                  "last4": STR}},
+    "BENEFICIARY_ADDED": {
+        "beneficiary_id": STR, "alias": STR, "name": STR, "created_at": STR,
+        "destination": {"type": STR, "bank_name": STR, "last4": STR, "masked": STR}},
+    **{t: PURCHASE_DATA for t in ("PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_COMPLETED",
+                                  "PURCHASE_CONFIRMED", "PAYMENT_FAILED", "COMPENSATION_REQUIRED",
+                                  "INVENTORY_RELEASED", "USER_NOTIFIED")},
+}
 
 
 def rules_file(directory, receiver):
-    def hook(path):
-        return {"type": "webhook", "url": receiver.url(path), "secret": SECRET, "timeout_ms": 2000}
+    hook = receiver.hook
     transfers = {"event_type": ["TRANSFER_COMPLETED"]}
     rules = {"rules": [
         {"name": "ok", "pattern": transfers, "targets": [hook("/ok")]},
@@ -93,6 +54,9 @@ def rules_file(directory, receiver):
         {"name": "toggle", "pattern": transfers, "targets": [hook("/toggle")],
          "retry": {"max_attempts": 2}},
         {"name": "logged", "pattern": {"source": [{"prefix": "core"}]}, "targets": [{"type": "log"}]},
+        {"name": "big", "pattern": {"event_type": ["TRANSFER_COMPLETED"],
+                                    "data": {"amount": [{"numeric": [">=", 300]}]}},
+         "targets": [hook("/big")]},
     ]}
     path = os.path.join(directory, "rules.json")
     with open(path, "w") as f:
@@ -134,6 +98,46 @@ class EventsTest(unittest.TestCase):
                                 headers={"Idempotency-Key": cid, "X-Correlation-Id": cid})
         self.assertEqual(r.status, expect, r)
         return cid
+
+    def post(self, path, body, token=None):
+        self.n += 1
+        cid = f"evt-test-{self.n}-{time.time_ns()}"
+        r = self.server.request("POST", path, token=token or self.token, body=body,
+                                headers={"Idempotency-Key": cid, "X-Correlation-Id": cid})
+        self.assertIn(r.status, (200, 201), r)
+        return cid
+
+    def envelopes(self, cid):
+        """The archived envelopes of one correlation id, numbers parsed exactly."""
+        out = run_cli("events", "list", "--data", self.server.data_dir, "--correlation-id", cid,
+                      "--json").stdout.strip().splitlines()
+        return [json.loads(line, parse_float=decimal.Decimal) for line in out]
+
+    def deliveries(self, event_id):
+        db = sqlite3.connect(f"file:{os.path.join(self.server.data_dir, 'centli.db')}?mode=ro",
+                             uri=True)
+        try:
+            return db.execute("SELECT target, status FROM deliveries WHERE event_id = ?",
+                              (event_id,)).fetchall()
+        finally:
+            db.close()
+
+    def assertMembers(self, value, spec, where):
+        self.assertIsInstance(value, dict, where)
+        self.assertLessEqual(set(value), {k.rstrip("?") for k in spec}, where)
+        for key, kind in spec.items():
+            name = key.rstrip("?")
+            if name not in value:
+                self.assertTrue(key.endswith("?"), f"{where}.{name} is missing")
+                continue
+            v, at = value[name], f"{where}.{name}"
+            if isinstance(kind, dict):
+                self.assertMembers(v, kind, at)
+            elif kind == STR:
+                self.assertIsInstance(v, str, at)
+            else:
+                allowed = (int,) if kind == INT else (int, decimal.Decimal)
+                self.assertTrue(isinstance(v, allowed) and not isinstance(v, bool), f"{at}: {v!r}")
 
     def dlq(self):
         out = run_cli("events", "dlq", "list", "--data", self.server.data_dir, "--json").stdout
@@ -245,6 +249,75 @@ class EventsTest(unittest.TestCase):
                       cid).stdout
         self.assertEqual(out.strip(), "")
         self.assertEqual(self.receiver.for_event("/ok", cid), [])
+
+    def test_a_numeric_rule_on_amount_fires_for_500_and_not_for_100(self):
+        big = self.transfer(amount="500.50")
+        small = self.transfer(amount="100.00")
+        got = wait_for(lambda: self.receiver.delivered("/big", big))
+        self.assertEqual(len(got), 1)
+        self.assertIn(b'"amount":500.5,"amount_minor":50050,', got[0])
+        # The small one went through the dispatcher, which writes the deliveries of every
+        # matching rule in one transaction: no "big" delivery was made for it.
+        ok = wait_for(lambda: self.receiver.delivered("/ok", small))
+        self.assertTrue(ok)
+        self.assertIn(b'"amount":100,"amount_minor":10000,', ok[0])
+        event_id = json.loads(ok[0])["event_id"]
+        self.assertNotIn("big/0", [t for t, _ in self.deliveries(event_id)])
+        self.assertEqual(self.receiver.for_event("/big", small), [])
+
+    def test_every_event_type_has_its_documented_data_members(self):
+        # (correlation id, events it causes): the purchase saga's four come one by one.
+        made = [
+            (self.transfer(amount="437.19"), 1),
+            (self.post(TRF, {"from_account": "acc-456", "to_beneficiary_id": "ben-123-juan",
+                             "amount": "12.30"}), 1),
+            (self.post("/v1/crm/beneficiaries", {"alias": "Prima Ana", "name": "Ana Ruiz",
+                                                 "account_id": "acc-999"}), 1),
+            (self.post("/v1/crm/beneficiaries", {"alias": "Primo Leo", "name": "Leo Ruiz",
+                                                 "clabe": "002180007008009005"}), 1),
+            (self.post(PURCHASE, {"product_id": "prd-earbuds", "quantity": 1,
+                                  "account_id": "acc-456", "option_id": "full:acc-456"}), 4),
+        ]
+        seen = {}
+        for cid, count in made:
+            envs = wait_for(lambda: len(self.envelopes(cid)) >= count and self.envelopes(cid))
+            self.assertEqual(len(envs), count, cid)
+            for env in envs:
+                seen.setdefault(env["event_type"], []).append(env)
+        self.assertLessEqual({"TRANSFER_COMPLETED", "BENEFICIARY_ADDED", "PURCHASE_INITIATED",
+                              "INVENTORY_RESERVED", "PAYMENT_COMPLETED", "PURCHASE_CONFIRMED"},
+                             set(seen))
+        for event_type, envs in seen.items():
+            for env in envs:
+                data = env["data"]
+                self.assertMembers(data, DATA_TYPES[event_type], event_type)
+                if "amount" in data:
+                    self.assertEqual(data["amount"] * 100, data["amount_minor"], data)
+        transfers = {e["data"]["amount_minor"]: e["data"] for e in seen["TRANSFER_COMPLETED"]}
+        self.assertEqual(transfers[43719]["amount"], decimal.Decimal("437.19"))
+        self.assertEqual(transfers[43719]["to_user_id"], "user-456")
+        self.assertEqual(transfers[1230]["external_destination"]["last4"], "7899")
+        self.assertNotIn("to_user_id", transfers[1230])
+        types = {e["data"]["alias"]: e["data"]["destination"]["type"]
+                 for e in seen["BENEFICIARY_ADDED"]}
+        self.assertEqual(types, {"Prima Ana": "centli_account", "Primo Leo": "clabe"})
+
+    def test_the_log_target_masks_amounts(self):
+        cid = self.transfer(amount="437.19")
+
+        def event_lines():
+            return [json.loads(line) for line in self.server.logs().splitlines()
+                    if cid in line and '"message":"event"' in line]
+        lines = wait_for(event_lines)
+        self.assertEqual(len(lines), 1, lines)
+        data = lines[0]["details"]["data"]
+        self.assertEqual((data["amount"], data["amount_minor"]), ("***", "***"))
+        self.assertEqual(data["from_account"], "acc-456")
+        # Ids are random and may hold any digits; every other member must not show the amount.
+        for name, value in data.items():
+            if not name.endswith("_id"):
+                for text in ("437.19", "43719"):
+                    self.assertNotIn(text, json.dumps(value), name)
 
     def test_an_invalid_rules_file_is_refused_with_the_path(self):
         path = os.path.join(self.dir, "bad.json")

@@ -1,0 +1,131 @@
+"""Store faults on a real full disk: the data directory is a small tmpfs filled with a file.
+Writes answer 503 `unavailable`, one error line names SQLite's cause, /readyz answers 503; once
+the file is deleted the server turns ready by itself, logs it once, and transfers succeed.
+Needs root for mount(8), as in CI; skipped with the reason otherwise."""
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import Server
+
+TRF = "/v1/core-banking/transfer"
+FS_SIZE = "4m"
+WRITES_MAX = 2000  # transfers tried before the disk must have refused one
+WAIT_S = 10
+FAILING = "store commits failing"
+RECOVERED = "store commits succeed again"
+
+
+def mount_tmpfs(path):
+    """Mounts a FS_SIZE tmpfs on `path`; returns why it cannot, or None."""
+    if os.geteuid() != 0:
+        return "mounting a tmpfs needs root (CI runs as root)"
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={FS_SIZE}", "tmpfs", path],
+                       capture_output=True, text=True)
+    return None if p.returncode == 0 else f"mount -t tmpfs refused: {p.stderr.strip()}"
+
+
+def fill(path):
+    """Writes zeros to `path` until the file system is full."""
+    chunk = b"\0" * 65536
+    with open(path, "wb", buffering=0) as f:
+        while True:
+            try:
+                f.write(chunk)
+            except OSError as e:
+                if e.errno != errno.ENOSPC:
+                    raise
+                if len(chunk) == 1:
+                    return
+                chunk = chunk[:len(chunk) // 2]
+
+
+class FullDiskTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="centli-faults-")
+        self.mount = os.path.join(self.dir, "fs")
+        os.makedirs(self.mount)
+        why = mount_tmpfs(self.mount)
+        if why:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.skipTest(why)
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.addCleanup(subprocess.run, ["umount", self.mount], check=True)
+        self.server = Server(data_dir=os.path.join(self.mount, "data"))
+        os.makedirs(self.server.data_dir)
+        # The log stays off the full disk, so every line the server writes can be read.
+        self.server.log_path = os.path.join(self.dir, "server.log")
+        self.addCleanup(self.stop)
+        self.n = 0
+
+    def stop(self):
+        if self.server.proc is not None:
+            self.assertEqual(self.server.stop(), 0)
+
+    def transfer(self, token):
+        self.n += 1
+        return self.server.request("POST", TRF, token=token,
+                                   body={"from_account": "acc-456", "to_account": "acc-789",
+                                         "amount": "1.00"},
+                                   headers={"Idempotency-Key": f"disk-{self.n}"})
+
+    def state_lines(self):
+        """The store's log lines about its state, in order."""
+        return [json.loads(line) for line in self.server.logs().splitlines()
+                if f'"message":"{FAILING}' in line or f'"message":"{RECOVERED}' in line]
+
+    def assertOnePerChange(self, lines):
+        messages = [line["message"].split(";")[0] for line in lines]
+        for a, b in zip(messages, messages[1:]):
+            self.assertNotEqual(a, b, messages)
+
+    def ready(self):
+        return self.server.request("GET", "/readyz").status
+
+    def test_full_disk_is_logged_once_not_ready_and_recovers_by_itself(self):
+        self.server.start()
+        token = self.server.token(user="user-123")
+        self.assertEqual(self.transfer(token).status, 201)
+        self.assertEqual(self.state_lines(), [])
+        filler = os.path.join(self.mount, "filler")
+        fill(filler)
+
+        # Commits may still reuse WAL space already on disk; one must fail once it is used up.
+        for _ in range(WRITES_MAX):
+            r = self.transfer(token)
+            if r.status != 201:
+                break
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.json()["code"], "unavailable")
+        self.assertEqual(self.ready(), 503)
+        for _ in range(3):
+            self.assertEqual(self.transfer(token).status, 503)
+        lines = self.state_lines()
+        self.assertEqual(lines[0]["message"].split(";")[0], FAILING)
+        self.assertEqual(lines[0]["level"], "error")
+        self.assertEqual(lines[0]["details"]["error"], "database or disk is full")
+        # One line per change of state, however many commits fail. (After a checkpoint a small
+        # commit can reuse WAL space already on disk and succeed: that is a change too.)
+        self.assertOnePerChange(lines)
+
+        # Space returns; no client writes: the writer's probe finds out.
+        os.remove(filler)
+        deadline = time.time() + WAIT_S
+        while self.ready() != 200 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.ready(), 200)
+        lines = self.state_lines()
+        self.assertEqual(lines[-1]["message"].split(";")[0], RECOVERED)
+        self.assertOnePerChange(lines)
+        self.assertEqual(self.transfer(token).status, 201)
+        self.assertEqual(self.ready(), 200)
+        self.assertEqual(self.state_lines(), lines)
+
+if __name__ == "__main__":
+    unittest.main()
