@@ -39,6 +39,8 @@ class Router {
 
   // Renders an action outcome as an HTTP response with the correlation header.
   static Response render(actions::Outcome outcome, std::string_view correlation_id);
+  // 405 method_not_allowed with `Allow: <allow>` (methods separated by ", ").
+  static Response method_not_allowed(std::string allow, std::string_view correlation_id);
   // Parses a JSON request body (numbers kept as text for exact money).
   static std::expected<void, Error> parse_body(const Request& request, rapidjson::Document& doc);
   // Decodes %XX and '+' in a query component; nullopt on a malformed escape.
