@@ -42,8 +42,9 @@ void add_events_serve_options(CLI::App& serve, EventsServeOptions& o) {
       ->check(CLI::Range(std::int64_t{0}, limits::kBackoffCapMsMax));
   serve.add_option("--event-retention-days", o.retention_days, "Event archive retention (days)")
       ->check(CLI::Range(std::int64_t{1}, limits::kArchiveRetentionDaysMax));
-  serve.add_flag("--test-consumer", o.test_consumer,
-                 "TEST ONLY: register the test_consumer internal consumer");
+  serve.add_flag(
+      "--test-consumer", o.test_consumer,
+      "TEST ONLY, needs CENTLI_TEST_MODE=1: register the test_consumer internal consumer");
 }
 
 std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOptions& o) {
@@ -59,6 +60,7 @@ std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOpti
     bus.rules = std::move(*rules);
   }
   if (o.test_consumer) {
+    if (auto allowed = require_test_mode("--test-consumer", "{}"); !allowed) return allowed;
     rt.bus->register_consumer(
         "test_consumer", R"({"event_type":["TRANSFER_COMPLETED"]})",
         [](store::WriteTx& tx, const events::Envelope& e) -> std::expected<void, Error> {

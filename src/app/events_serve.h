@@ -16,13 +16,15 @@ struct EventsServeOptions {
   std::int64_t backoff_base_ms = limits::kBackoffBaseMsDefault;
   std::int64_t backoff_cap_ms = limits::kBackoffCapMsDefault;
   std::int64_t retention_days = limits::kArchiveRetentionDaysDefault;
-  // Test-only: registers the internal consumer `test_consumer` (docs/events.md).
+  // Test-only: registers the internal consumer `test_consumer` (docs/events.md); refused
+  // unless CENTLI_TEST_MODE=1.
   bool test_consumer = false;
 };
 
 void add_events_serve_options(CLI::App& serve, EventsServeOptions& o);
 // Reads the rules file, registers test-only consumers when asked, and starts the bus. Fails
-// with a message for people (unreadable file, "rules[0].pattern.x: why", bad settings).
+// with a message for people (unreadable file, "rules[0].pattern.x: why", bad settings,
+// --test-consumer without CENTLI_TEST_MODE=1).
 std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOptions& o);
 // GET (list), POST (redrive) and DELETE (purge) /v1/admin/events/dlq[?id=ID], scope admin.
 void add_events_routes(http::Router& router, Runtime& rt);

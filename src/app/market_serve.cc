@@ -1,10 +1,6 @@
 #include "app/market_serve.h"
 
-#include <cstdlib>
-#include <string_view>
-
 #include "events/bus.h"
-#include "obs/log.h"
 
 namespace centli::app {
 
@@ -35,15 +31,12 @@ std::expected<std::unique_ptr<sagas::PurchaseSaga>, std::string> start_market(
   config.hold_timeout_ms = o.hold_timeout_ms;
   config.amount_minor_max = rt.services->banking.transfer_amount_minor_max;
   if (!o.test_faults.empty()) {
-    const char* mode = std::getenv("CENTLI_TEST_MODE");
-    if (mode == nullptr || std::string_view(mode) != "1") {
-      return std::unexpected("--test-faults is for tests only: set CENTLI_TEST_MODE=1");
-    }
+    auto allowed =
+        require_test_mode("--test-faults", "{\"test_faults\":\"" + o.test_faults + "\"}");
+    if (!allowed) return std::unexpected(allowed.error());
     auto faults = sagas::parse_test_faults(o.test_faults);
     if (!faults) return std::unexpected("--test-faults: " + faults.error());
     config.faults = std::move(*faults);
-    obs::log(obs::Level::kWarn, "TEST FAULTS ACTIVE: not for production",
-             {"", "", "", "", "{\"test_faults\":\"" + o.test_faults + "\"}"});
   }
   auto saga = std::make_unique<sagas::PurchaseSaga>(*rt.store, std::move(config));
   saga->register_consumer(*rt.bus);

@@ -1,5 +1,8 @@
 #include "app/runtime.h"
 
+#include <cstdlib>
+
+#include "obs/log.h"
 #include "store/demo.h"
 
 namespace centli::app {
@@ -19,6 +22,18 @@ std::expected<std::unique_ptr<Runtime>, std::string> open_runtime(const RuntimeO
   rt->dispatcher = std::make_unique<actions::Dispatcher>(*rt->services);
   rt->tokens = std::make_unique<auth::TokenStore>(*rt->store);
   return rt;
+}
+
+std::expected<void, std::string> require_test_mode(std::string_view option,
+                                                   const std::string& details_json) {
+  const char* mode = std::getenv("CENTLI_TEST_MODE");
+  if (mode == nullptr || std::string_view(mode) != "1") {
+    return std::unexpected(std::string(option) + " is for tests only: set CENTLI_TEST_MODE=1");
+  }
+  obs::log(obs::Level::kWarn,
+           "TEST OPTION ACTIVE: " + std::string(option) + " is not for production",
+           {"", "", "", "", details_json});
+  return {};
 }
 
 }  // namespace centli::app

@@ -33,4 +33,11 @@ struct Runtime {
 
 std::expected<std::unique_ptr<Runtime>, std::string> open_runtime(const RuntimeOptions& options);
 
+// Test-only options of serve (--test-faults, --test-consumer) act only when the environment
+// says CENTLI_TEST_MODE=1, so a production start can never turn one on by accident. Succeeds
+// in test mode; otherwise fails with "<option> is for tests only: set CENTLI_TEST_MODE=1".
+// When it succeeds it logs a warning naming the option and `details_json`.
+std::expected<void, std::string> require_test_mode(std::string_view option,
+                                                   const std::string& details_json);
+
 }  // namespace centli::app

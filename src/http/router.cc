@@ -148,6 +148,9 @@ void Router::handle(Request&& request, Responder respond) {
     respond(render(actions::Dispatcher::problem(e, correlation), correlation));
   };
   if (request.path == "/healthz" || request.path == "/readyz") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return respond(method_not_allowed("GET, HEAD", correlation));
+    }
     const store::Store& store = dispatcher_.services().store;
     const bool ready = request.path == "/healthz" || (store.is_open() && !store.commits_failing());
     Response r = json_response(ready ? 200 : 503,
@@ -155,6 +158,12 @@ void Router::handle(Request&& request, Responder respond) {
     r.headers.emplace_back("X-Correlation-Id", correlation);
     return respond(std::move(r));
   }
+  // The methods offered at this path, for a 405 when none is the request's.
+  std::string allow;
+  auto offer = [&allow](std::string_view method) {
+    if (!allow.empty()) allow += ", ";
+    allow += method;
+  };
   for (auto& route : extra_) {
     const bool prefix = route.path.ends_with('*');
     const bool hit = prefix ? request.path.starts_with(
@@ -163,10 +172,11 @@ void Router::handle(Request&& request, Responder respond) {
     if (hit && (route.method == "*" || route.method == request.method)) {
       return route.handler(std::move(request), std::move(correlation), std::move(respond));
     }
+    if (hit) offer(route.method);
   }
   std::vector<std::pair<std::string, std::string>> params;
   auto matches = registry_.match_path(request.path, &params);
-  if (matches.empty()) {
+  if (matches.empty() && allow.empty()) {
     return fail(Error{ErrorCode::kNotFound, "no route " + request.path, "", ""});
   }
   for (const auto* action : matches) {
@@ -175,13 +185,17 @@ void Router::handle(Request&& request, Responder respond) {
                           std::move(respond));
     }
   }
-  std::string allow;
-  for (const auto* a : matches) allow += (allow.empty() ? "" : ", ") + a->method;
-  Response r = render(actions::Dispatcher::problem(
-                          Error{ErrorCode::kMethodNotAllowed, "use " + allow, "", ""}, correlation),
-                      correlation);
-  r.headers.emplace_back("Allow", allow);
-  respond(std::move(r));
+  for (const auto* a : matches) offer(a->method);
+  respond(method_not_allowed(allow, correlation));
+}
+
+Response Router::method_not_allowed(std::string allow, std::string_view correlation_id) {
+  Response r =
+      render(actions::Dispatcher::problem(
+                 Error{ErrorCode::kMethodNotAllowed, "use " + allow, "", ""}, correlation_id),
+             correlation_id);
+  r.headers.emplace_back("Allow", std::move(allow));
+  return r;
 }
 
 void Router::serve_action(const actions::Action& action, Request&& request,

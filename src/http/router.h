@@ -39,6 +39,8 @@ class Router {
 
   // Renders an action outcome as an HTTP response with the correlation header.
   static Response render(actions::Outcome outcome, std::string_view correlation_id);
+  // 405 method_not_allowed with `Allow: <allow>` (methods separated by ", ").
+  static Response method_not_allowed(std::string allow, std::string_view correlation_id);
   // Parses a JSON request body with json::parse (exact numbers, duplicate keys refused): an
   // empty body is an empty object; a body that is not JSON 415, not a JSON object or not
   // accepted by json::parse 400 naming the field (the duplicated key) or "body".
