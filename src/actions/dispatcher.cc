@@ -223,28 +223,45 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
         return;
       }
     }
+    // The key record is written inside the command's savepoint: either both the effect and
+    // its key are committed, or neither is (a key lost after its effect would let a resend
+    // apply the effect twice).
+    const auto store_key = [&](const Outcome& answer) {
+      auto st = tx.db().prepare(kInsertIdempotency);
+      return st && st->bind(1, keyed->principal)
+                       .bind(2, keyed->key)
+                       .bind(3, action)
+                       .bind(4, keyed->fingerprint)
+                       .bind(5, answer.status)
+                       .bind(6, answer.body)
+                       .bind(7, tx.now_ms())
+                       .bind(8, tx.now_ms() + limits::kIdempotencyRetentionMs)
+                       .exec();
+    };
+    const auto store_failure = [&] {
+      *outcome = problem({ErrorCode::kInternal, "store failure", "", ""}, correlation);
+    };
     sqlite::Savepoint sp(tx.db());
     auto r = fn(tx);
-    if (r && sp.release()) {
-      *outcome = Outcome{r->status, std::move(r->body), false, false};
-      *defer = std::move(r->defer);
-    } else {
-      sp.rollback();
-      *outcome = problem(r ? Error{ErrorCode::kInternal, "store failure", "", ""} : r.error(),
-                         correlation);
+    if (r) {
+      Outcome answer{r->status, std::move(r->body), false, false};
+      if ((!keyed || store_key(answer)) && sp.release()) {
+        *outcome = std::move(answer);
+        *defer = std::move(r->defer);
+      } else {
+        sp.rollback();
+        store_failure();
+      }
+      return;
     }
+    sp.rollback();
+    *outcome = problem(r.error(), correlation);
+    // A refusal is sticky under its key (its own savepoint: the effect was rolled back above).
     if (keyed && outcome->status < 500) {
-      auto st = tx.db().prepare(kInsertIdempotency);
-      const bool stored = st && st->bind(1, keyed->principal)
-                                    .bind(2, keyed->key)
-                                    .bind(3, action)
-                                    .bind(4, keyed->fingerprint)
-                                    .bind(5, outcome->status)
-                                    .bind(6, outcome->body)
-                                    .bind(7, tx.now_ms())
-                                    .bind(8, tx.now_ms() + limits::kIdempotencyRetentionMs)
-                                    .exec();
-      if (!stored) *outcome = problem({ErrorCode::kInternal, "store failure", "", ""}, correlation);
+      sqlite::Savepoint key_sp(tx.db());
+      if (store_key(*outcome) && key_sp.release()) return;
+      key_sp.rollback();
+      store_failure();
     }
   };
   auto finish = [this, slot, outcome, defer, keyed, done,

@@ -2,7 +2,8 @@
 idempotency key and its effect survive `kill -9` together, so a resend after the restart gets
 the same bytes and moves nothing; and a store that cannot commit (another process holds the
 database's write lock) answers 503 `unavailable` and keeps nothing, so the same key works once
-the store is free."""
+the store is free; and a key record that cannot be written takes the effect with it, so the
+resend moves money once."""
 
 import shutil
 import tempfile
@@ -90,6 +91,30 @@ class ContractDurabilityTest(unittest.TestCase):
         self.assertNotIn("idempotent-replayed", again.headers)
         expected = dict(before, **{"acc-456": before["acc-456"] - 300,
                                    "acc-789": before["acc-789"] + 300})
+        self.assertEqual(self.balances(), expected)
+
+    def test_a_key_record_that_cannot_be_written_takes_its_effect_with_it(self):
+        before = self.balances()
+        db = writer(self.server)
+        try:
+            # The key record is the command's last write: failing it must undo the transfer,
+            # or the 500 answer invites a resend that moves the money a second time.
+            db.execute("CREATE TRIGGER contract_key_fail BEFORE INSERT ON idempotency "
+                       "WHEN NEW.key = 'key-fails-1' "
+                       "BEGIN SELECT RAISE(FAIL, 'contract test: key record refused'); END")
+            r = self.transfer("user-123", "acc-456", "acc-789", "6.00", "key-fails-1")
+            self.assertEqual((r.status, r.json()["code"]), (500, "internal_error"), r)
+            self.assertEqual(self.balances(), before)
+        finally:
+            db.execute("DROP TRIGGER IF EXISTS contract_key_fail")
+            db.close()
+        again = self.transfer("user-123", "acc-456", "acc-789", "6.00", "key-fails-1")
+        self.assertEqual(again.status, 201, again)
+        self.assertNotIn("idempotent-replayed", again.headers)
+        replay = self.transfer("user-123", "acc-456", "acc-789", "6.00", "key-fails-1")
+        self.assertEqual((replay.status, replay.body), (201, again.body))
+        expected = dict(before, **{"acc-456": before["acc-456"] - 600,
+                                   "acc-789": before["acc-789"] + 600})
         self.assertEqual(self.balances(), expected)
 
 
