@@ -9,7 +9,7 @@
 #include "actions/groups.h"
 #include "actions/services.h"
 #include "domain/alias_match.h"
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "domain/clabe.h"
 #include "domain/ledger.h"
 #include "events/outbox.h"

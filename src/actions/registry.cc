@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "domain/money.h"
 #include "util/clock.h"
 #include "util/json.h"

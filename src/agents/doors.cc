@@ -12,7 +12,6 @@ namespace {
 using http::Request;
 using http::Responder;
 using http::Response;
-using http::Router;
 
 constexpr std::string_view kOpenApiPrefix = "/v1/openapi/";
 constexpr std::string_view kOpenApiSuffix = ".json";

@@ -12,7 +12,7 @@
 #include "actions/registry.h"
 #include "agents/mcp.h"
 #include "agents/mcp_sessions.h"
-#include "http/router.h"
+#include "agents/router.h"
 
 namespace centli::agents {
 
@@ -21,17 +21,17 @@ class AgentDoors {
   AgentDoors(actions::Registry& registry, actions::Dispatcher& dispatcher)
       : registry_(registry), dispatcher_(dispatcher), mcp_(registry, dispatcher) {}
   // Requires: called once, before the server starts; `router` outlives nothing of this.
-  void install(http::Router& router);
+  void install(agents::Router& router);
 
  private:
   void openapi(http::Request&& req, std::string correlation, http::Responder respond);
-  void bedrock(http::Router& router, http::Request&& req, std::string correlation,
+  void bedrock(agents::Router& router, http::Request&& req, std::string correlation,
                http::Responder respond);
-  void agentcore(http::Router& router, http::Request&& req, std::string correlation,
+  void agentcore(agents::Router& router, http::Request&& req, std::string correlation,
                  http::Responder respond);
-  void mcp_post(http::Router& router, http::Request&& req, std::string correlation,
+  void mcp_post(agents::Router& router, http::Request&& req, std::string correlation,
                 http::Responder respond);
-  void mcp_delete(http::Router& router, http::Request&& req, std::string correlation,
+  void mcp_delete(agents::Router& router, http::Request&& req, std::string correlation,
                   http::Responder respond);
 
   actions::Registry& registry_;

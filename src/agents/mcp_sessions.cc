@@ -1,6 +1,6 @@
 #include "agents/mcp_sessions.h"
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/limits.h"

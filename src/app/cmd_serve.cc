@@ -13,7 +13,7 @@
 #include "app/market_serve.h"
 #include "app/runtime.h"
 #include "domain/money.h"
-#include "http/router.h"
+#include "agents/router.h"
 #include "http/server.h"
 #include "obs/log.h"
 
@@ -104,7 +104,7 @@ int serve(ServeOptions o) {
     std::cerr << "centli: " << bus.error() << "\n";
     return kExitUsage;
   }
-  http::Router router(r.registry, *r.dispatcher, *r.tokens);
+  agents::Router router(r.registry, *r.dispatcher, *r.tokens);
   agents::AgentDoors agent_doors(r.registry, *r.dispatcher);
   agent_doors.install(router);
   add_events_routes(router, r);
@@ -113,7 +113,7 @@ int serve(ServeOptions o) {
       [&router](http::Request&& req, http::Responder respond) {
         router.handle(std::move(req), std::move(respond));
       },
-      http::Router::refusal);
+      agents::Router::refusal);
   if (auto started = server.start(); !started) {
     std::cerr << "centli: " << started.error() << "\n";
     return kExitUnavailable;

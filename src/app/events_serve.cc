@@ -75,11 +75,11 @@ std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOpti
   return rt.bus->start(std::move(bus));
 }
 
-void add_events_routes(http::Router& router, Runtime& rt) {
+void add_events_routes(agents::Router& router, Runtime& rt) {
   auto handler = [&router, &rt](http::Request&& req, std::string correlation,
                                 http::Responder respond) {
     auto fail = [&](Error e) {
-      respond(http::Router::render(actions::Dispatcher::problem(e, correlation), correlation));
+      respond(agents::Router::render(actions::Dispatcher::problem(e, correlation), correlation));
     };
     auto caller = router.authenticate(req);
     if (!caller) return fail(caller.error());
@@ -88,7 +88,7 @@ void add_events_routes(http::Router& router, Runtime& rt) {
     }
     std::string id;
     if (req.query.starts_with("id=")) {
-      auto decoded = http::Router::url_decode(std::string_view(req.query).substr(3));
+      auto decoded = agents::Router::url_decode(std::string_view(req.query).substr(3));
       if (!decoded) return fail(Error::invalid("id", "malformed id"));
       id = *decoded;
     }
@@ -105,7 +105,7 @@ void add_events_routes(http::Router& router, Runtime& rt) {
         json_reply(200, std::string("{\"") + verb + "\":" + std::to_string(*n) + "}", correlation));
   };
   for (const char* method : {"GET", "POST", "DELETE"}) {
-    router.add(http::ExtraRoute{method, "/v1/admin/events/dlq", handler});
+    router.add(agents::ExtraRoute{method, "/v1/admin/events/dlq", handler});
   }
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "app/runtime.h"
-#include "http/router.h"
+#include "agents/router.h"
 
 namespace centli::app {
 
@@ -27,6 +27,6 @@ void add_events_serve_options(CLI::App& serve, EventsServeOptions& o);
 // --test-consumer without CENTLI_TEST_MODE=1).
 std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOptions& o);
 // GET (list), POST (redrive) and DELETE (purge) /v1/admin/events/dlq[?id=ID], scope admin.
-void add_events_routes(http::Router& router, Runtime& rt);
+void add_events_routes(agents::Router& router, Runtime& rt);
 
 }  // namespace centli::app

@@ -1,6 +1,6 @@
 #include "domain/ledger.h"
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "domain/money.h"
 
 namespace centli::ledger {

@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "util/limits.h"
 
 namespace centli::events {

@@ -1,6 +1,6 @@
 #include "store/beneficiary_store.h"
 
-#include "domain/assert.h"
+#include "util/assert.h"
 
 namespace centli::store {
 namespace {

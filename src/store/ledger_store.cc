@@ -1,6 +1,6 @@
 #include "store/ledger_store.h"
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "util/ids.h"
 
 namespace centli::store {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "util/clock.h"
 
 namespace centli::util {

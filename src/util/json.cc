@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "domain/assert.h"
+#include "util/assert.h"
 #include "util/limits.h"
 
 namespace centli::json {

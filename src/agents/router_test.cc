@@ -1,11 +1,11 @@
-#include "http/router.h"
+#include "agents/router.h"
 
 #include <gtest/gtest.h>
 
-namespace centli::http {
+namespace centli::agents {
 namespace {
 
-std::string header(const Response& r, std::string_view name) {
+std::string header(const http::Response& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
     if (k == name) return v;
   return "";
@@ -16,7 +16,7 @@ std::string header(const Response& r, std::string_view name) {
 TEST(RouterRender, SendsRetryAfterOnlyWithRefusalsWorthRetrying) {
   for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
     const auto code = static_cast<ErrorCode>(i);
-    const Response r =
+    const http::Response r =
         Router::render(actions::Dispatcher::problem({code, "x", "", ""}, "cor-1"), "cor-1");
     const bool retryable =
         code == ErrorCode::kIdempotencyKeyInUse || code == ErrorCode::kUnavailable;
@@ -27,4 +27,4 @@ TEST(RouterRender, SendsRetryAfterOnlyWithRefusalsWorthRetrying) {
 }
 
 }  // namespace
-}  // namespace centli::http
+}  // namespace centli::agents

@@ -1,9 +1,13 @@
-#include "http/router.h"
+#include "agents/router.h"
 
 #include "util/ids.h"
 #include "util/json.h"
 
-namespace centli::http {
+namespace centli::agents {
+
+using http::Request;
+using http::Responder;
+using http::Response;
 namespace {
 
 constexpr std::size_t kCorrelationIdMax = 128;
@@ -256,4 +260,4 @@ void Router::serve_action(const actions::Action& action, Request&& request,
   });
 }
 
-}  // namespace centli::http
+}  // namespace centli::agents
