@@ -18,6 +18,16 @@
 namespace centli::actions {
 namespace {
 
+// The writer's transaction with its clock set by the test.
+class AtTime : public store::WriteTxWrapper {
+ public:
+  AtTime(store::WriteTx& tx, std::int64_t now_ms) : WriteTxWrapper(tx), now_ms_(now_ms) {}
+  std::int64_t now_ms() const override { return now_ms_; }
+
+ private:
+  std::int64_t now_ms_;
+};
+
 class TransferAtAGivenTime : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,8 +68,8 @@ class TransferAtAGivenTime : public ::testing::Test {
     if (!fn) return std::string(error_code_name(fn.error().code));
     std::string outcome;
     const bool committed = store_->write_sync([&](store::WriteTx& batch) {
-      store::WriteTx tx(batch.db(), now_ms.value_or(0));
-      sqlite::Savepoint sp(tx.db());
+      AtTime tx(batch, now_ms.value_or(0));
+      store::Savepoint sp(tx);
       auto r = (*fn)(tx);
       outcome = r ? std::to_string(r->status) : std::string(error_code_name(r.error().code));
       if (r && !sp.release()) outcome = "savepoint release failed";

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "obs/log.h"
+#include "store/idempotency.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -12,39 +13,21 @@
 namespace centli::actions {
 namespace {
 
-constexpr const char* kSelectIdempotency =
-    "SELECT action, fingerprint, status, response FROM idempotency "
-    "WHERE principal = ?1 AND key = ?2 AND expires_ms > ?3";
-constexpr const char* kInsertIdempotency =
-    "INSERT OR REPLACE INTO idempotency "
-    "(principal, key, action, fingerprint, status, response, created_ms, expires_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-constexpr const char* kUpdateIdempotency =
-    "UPDATE idempotency SET status = ?3, response = ?4 WHERE principal = ?1 AND key = ?2";
-
-constexpr const char* kDeleteExpiredIdempotency =
-    "DELETE FROM idempotency WHERE (principal, key) IN (SELECT principal, key FROM idempotency "
-    "WHERE expires_ms <= ?1 LIMIT ?2)";
-
 struct Stored {
   std::string fingerprint;
   Outcome outcome;
 };
 
-std::optional<Stored> find_stored(sqlite::Db& db, std::string_view principal, std::string_view key,
-                                  std::int64_t now_ms) {
-  auto st = db.prepare(kSelectIdempotency);
-  if (!st) return std::nullopt;
-  st->bind(1, principal).bind(2, key).bind(3, now_ms);
-  auto row = st->step();
-  if (!row || !*row) return std::nullopt;
-  Stored s;
-  s.fingerprint = st->text(1);
-  s.outcome.status = static_cast<int>(st->int64(2));
-  s.outcome.body = st->text(3);
-  s.outcome.is_error = s.outcome.status >= 400;
-  s.outcome.replayed = true;
-  return s;
+// The live record of the key, if any; a store failure is an Error (the caller answers 500).
+std::expected<std::optional<Stored>, store::Error> find_stored(store::WriteTx& tx,
+                                                               std::string_view principal,
+                                                               std::string_view key) {
+  auto found = tx.idempotency().find(principal, key, tx.now_ms());
+  if (!found) return std::unexpected(std::move(found.error()));
+  if (!*found) return std::nullopt;
+  store::IdempotencyRecord& r = **found;
+  const bool is_error = r.status >= 400;
+  return Stored{std::move(r.fingerprint), Outcome{r.status, std::move(r.response), is_error, true}};
 }
 
 bool valid_key(std::string_view key) {
@@ -184,15 +167,14 @@ void Dispatcher::maybe_sweep() {
   std::int64_t last = last_sweep_ms_.load();
   if (now - last < limits::kIdempotencySweepIntervalMs) return;
   if (!last_sweep_ms_.compare_exchange_strong(last, now)) return;  // another thread sweeps
-  services_.store.submit(store::WriteJob{
-      [](store::WriteTx& tx) {
-        sqlite::Savepoint sp(tx.db());
-        auto st = tx.db().prepare(kDeleteExpiredIdempotency);
-        if (st && st->bind(1, tx.now_ms()).bind(2, limits::kIdempotencySweepRowsMax).exec()) {
-          (void)sp.release();
-        }
-      },
-      [](bool) {}});
+  services_.store.submit(store::WriteJob{[](store::WriteTx& tx) {
+                                           store::Savepoint sp(tx);
+                                           if (tx.idempotency().delete_expired(
+                                                   tx.now_ms(), limits::kIdempotencySweepRowsMax)) {
+                                             (void)sp.release();
+                                           }
+                                         },
+                                         [](bool) {}});
 }
 
 void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keyed> keyed,
@@ -213,10 +195,16 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
   auto defer = std::make_shared<std::function<void(std::function<void(Reply)>)>>();
   auto job_fn = [fn = std::move(fn), keyed, outcome, defer, action = inv.action->name,
                  correlation = inv.correlation_id](store::WriteTx& tx) {
+    const auto store_failure = [&](const store::Error& e) {
+      *outcome =
+          problem({ErrorCode::kInternal, "store failure: " + e.message, "", ""}, correlation);
+    };
     if (keyed) {
-      if (auto s = find_stored(tx.db(), keyed->principal, keyed->key, tx.now_ms())) {
-        *outcome = s->fingerprint == keyed->fingerprint
-                       ? std::move(s->outcome)
+      auto s = find_stored(tx, keyed->principal, keyed->key);
+      if (!s) return store_failure(s.error());
+      if (*s) {
+        *outcome = (*s)->fingerprint == keyed->fingerprint
+                       ? std::move((*s)->outcome)
                        : problem({ErrorCode::kIdempotencyKeyReused,
                                   "this key was used with a different request", "", ""},
                                  correlation);
@@ -227,30 +215,27 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     // its key are committed, or neither is (a key lost after its effect would let a resend
     // apply the effect twice).
     const auto store_key = [&](const Outcome& answer) {
-      auto st = tx.db().prepare(kInsertIdempotency);
-      return st && st->bind(1, keyed->principal)
-                       .bind(2, keyed->key)
-                       .bind(3, action)
-                       .bind(4, keyed->fingerprint)
-                       .bind(5, answer.status)
-                       .bind(6, answer.body)
-                       .bind(7, tx.now_ms())
-                       .bind(8, tx.now_ms() + limits::kIdempotencyRetentionMs)
-                       .exec();
+      return tx.idempotency().put({.principal = keyed->principal,
+                                   .key = keyed->key,
+                                   .action = action,
+                                   .fingerprint = keyed->fingerprint,
+                                   .status = answer.status,
+                                   .response = answer.body,
+                                   .created_ms = tx.now_ms(),
+                                   .expires_ms = tx.now_ms() + limits::kIdempotencyRetentionMs});
     };
-    const auto store_failure = [&] {
-      *outcome = problem({ErrorCode::kInternal, "store failure", "", ""}, correlation);
-    };
-    sqlite::Savepoint sp(tx.db());
+    const store::Error release_failed{store::Error::Kind::kFailed, "savepoint release failed"};
+    store::Savepoint sp(tx);
     auto r = fn(tx);
     if (r) {
       Outcome answer{r->status, std::move(r->body), false, false};
-      if ((!keyed || store_key(answer)) && sp.release()) {
+      auto stored = keyed ? store_key(answer) : store::Result<void>{};
+      if (stored && sp.release()) {
         *outcome = std::move(answer);
         *defer = std::move(r->defer);
       } else {
         sp.rollback();
-        store_failure();
+        store_failure(stored ? release_failed : stored.error());
       }
       return;
     }
@@ -258,10 +243,11 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     *outcome = problem(r.error(), correlation);
     // A refusal is sticky under its key (its own savepoint: the effect was rolled back above).
     if (keyed && outcome->status < 500) {
-      sqlite::Savepoint key_sp(tx.db());
-      if (store_key(*outcome) && key_sp.release()) return;
+      store::Savepoint key_sp(tx);
+      auto stored = store_key(*outcome);
+      if (stored && key_sp.release()) return;
       key_sp.rollback();
-      store_failure();
+      store_failure(stored ? release_failed : stored.error());
     }
   };
   auto finish = [this, slot, outcome, defer, keyed, done,
@@ -302,13 +288,9 @@ void Dispatcher::finish_deferred(const std::string& slot, const std::optional<Ke
   auto stored_ptr = std::make_shared<Outcome>(std::move(stored_outcome));
   auto updated = std::make_shared<bool>(false);
   auto run = [keyed = *keyed, final_ptr, updated](store::WriteTx& tx) {
-    auto st = tx.db().prepare(kUpdateIdempotency);
-    *updated = st && st->bind(1, keyed.principal)
-                         .bind(2, keyed.key)
-                         .bind(3, final_ptr->status)
-                         .bind(4, final_ptr->body)
-                         .exec()
-                         .has_value();
+    *updated = tx.idempotency()
+                   .update_answer(keyed.principal, keyed.key, final_ptr->status, final_ptr->body)
+                   .has_value();
   };
   auto after = [this, slot, final_ptr, stored_ptr, updated, done](bool committed) {
     release(slot);

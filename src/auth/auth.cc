@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "store/credentials.h"
 #include "store/store.h"
 #include "util/ids.h"
 #include "util/limits.h"
@@ -23,11 +24,6 @@ constexpr ScopeName kScopes[] = {
     {kAdmin, "admin"},
 };
 
-constexpr const char* kInsertCredential =
-    "INSERT INTO credentials (token_hash, kind, subject, delegate, scopes, created_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-constexpr const char* kSelectCredential =
-    "SELECT kind, subject, delegate, scopes FROM credentials WHERE token_hash = ?1 AND revoked = 0";
 constexpr std::string_view kTokenPrefix = "cnt_";
 constexpr std::string_view kLocalToolsService = "local-tools";
 
@@ -76,18 +72,12 @@ std::expected<std::string, std::string> TokenStore::create(const Principal& p) {
   const std::string hash = util::sha256_hex(token);
   std::string failure;
   const bool committed = store_.write_sync([&](store::WriteTx& tx) {
-    auto st = tx.db().prepare(kInsertCredential);
-    if (!st) {
-      failure = st.error().message;
-      return;
-    }
-    auto r = st->bind(1, hash)
-                 .bind(2, p.kind == Principal::Kind::kUser ? "user" : "service")
-                 .bind(3, p.subject)
-                 .bind(4, p.delegate ? 1 : 0)
-                 .bind(5, scope_list(p.scopes))
-                 .bind(6, tx.now_ms())
-                 .exec();
+    auto r = tx.credentials().insert({.token_hash = hash,
+                                      .service = p.kind == Principal::Kind::kService,
+                                      .subject = p.subject,
+                                      .delegate = p.delegate,
+                                      .scopes = scope_list(p.scopes),
+                                      .created_ms = tx.now_ms()});
     if (!r) failure = r.error().message;
   });
   if (!committed || !failure.empty()) {
@@ -106,21 +96,20 @@ std::optional<Principal> TokenStore::verify(std::string_view token) {
     if (auto it = in_memory_.find(hash); it != in_memory_.end()) return it->second;
   }
   auto reader = store_.reader();
-  auto st = reader.db().prepare(kSelectCredential);
-  if (!st) return std::nullopt;
-  st->bind(1, hash);
-  auto row = st->step();
-  if (!row || !*row) return std::nullopt;
+  auto found = reader.tx().credentials().find(hash);
+  if (!found || !*found) return std::nullopt;
+  const store::Credential& c = **found;
   Principal p;
-  p.kind = st->text_view(0) == "user" ? Principal::Kind::kUser : Principal::Kind::kService;
-  p.subject = st->text(1);
-  p.delegate = st->int64(2) != 0;
-  const std::string scopes = st->text(3);
+  p.kind = c.service ? Principal::Kind::kService : Principal::Kind::kUser;
+  p.subject = c.subject;
+  p.delegate = c.delegate;
   std::size_t start = 0;
-  while (start < scopes.size()) {
-    std::size_t end = scopes.find(' ', start);
-    if (end == std::string::npos) end = scopes.size();
-    if (auto s = parse_scope(std::string_view(scopes).substr(start, end - start))) p.scopes |= *s;
+  while (start < c.scopes.size()) {
+    std::size_t end = c.scopes.find(' ', start);
+    if (end == std::string::npos) end = c.scopes.size();
+    if (auto s = parse_scope(std::string_view(c.scopes).substr(start, end - start))) {
+      p.scopes |= *s;
+    }
     start = end + 1;
   }
   std::unique_lock lock(mu_);

@@ -237,7 +237,7 @@ void Store::run_batch(std::vector<WriteJob>& batch) {
   if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) {
     failure = begun.error();
   } else {
-    WriteTx tx(db, now);
+    sqlite_impl::WriteTxImpl tx(db, now);
     for (WriteJob& job : batch) job.run(tx);
     if (auto committed = db.exec("COMMIT"); !committed) {
       failure = committed.error();

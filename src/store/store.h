@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "store/port.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/tx.h"
 
 namespace centli::store {
 
@@ -26,19 +28,6 @@ struct StoreOptions {
   // The serving process holds an exclusive lock on the directory. Short tools that only insert
   // rows through SQLite's own locking (token create) open it shared, beside a running server.
   bool exclusive = true;
-};
-
-// What a write command sees: the writer's connection inside the open batch transaction, and
-// the batch's clock (non-decreasing across batches, so history order matches commit order).
-class WriteTx {
- public:
-  WriteTx(sqlite::Db& db, std::int64_t now_ms) : db_(db), now_ms_(now_ms) {}
-  sqlite::Db& db() { return db_; }
-  std::int64_t now_ms() const { return now_ms_; }
-
- private:
-  sqlite::Db& db_;
-  std::int64_t now_ms_;
 };
 
 // A command for the writer. `run` executes inside its own savepoint of the batch transaction
@@ -60,14 +49,19 @@ bool lock_held(const std::string& data_dir);
 // A reader connection borrowed from the pool; returned on destruction.
 class Reader {
  public:
-  Reader(Store& store, std::unique_ptr<sqlite::Db> db) : store_(&store), db_(std::move(db)) {}
+  Reader(Store& store, std::unique_ptr<sqlite::Db> db)
+      : store_(&store), db_(std::move(db)), tx_(*db_) {}
   Reader(Reader&&) = default;
   ~Reader();
+  // The port: repositories over this reader's connection.
+  ReadTx& tx() { return tx_; }
+  // Transitional (issue 11, step 1): the connection itself, for callers not yet on the port.
   sqlite::Db& db() { return *db_; }
 
  private:
   Store* store_;
   std::unique_ptr<sqlite::Db> db_;
+  sqlite_impl::ReadTxImpl tx_;
 };
 
 class Store {

@@ -1,0 +1,108 @@
+// The storage port: what handlers, sagas, the event bus and auth may ask of the database, in
+// their own words (credentials.find, idempotency.claim, ...), never SQL. Each backend lives in
+// its own folder (store/sqlite/) and implements these classes; nothing outside src/store/ sees
+// a driver, a driver type or SQL text. Errors crossing the port are store::Error values.
+//
+// A transaction is the only way in: a ReadTx is a consistent snapshot borrowed from the pool
+// (Store::reader), a WriteTx is the writer's open batch transaction (Store::submit). Each
+// aggregate is one repository reached from the transaction; its header says what it holds.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+namespace centli::sqlite {
+class Db;
+}
+
+namespace centli::store {
+
+// A failure of the store itself. Business refusals (insufficient funds, not found) are never
+// Errors here; they are decided above the port from what the store returns.
+struct Error {
+  enum class Kind {
+    kUnavailable,  // busy, locked, disk full, I/O, connection lost: worth trying again later
+    kConstraint,   // a schema constraint stopped a write: a rule above the port let it through
+    kFailed,       // anything else the driver reports
+  };
+  Kind kind = Kind::kFailed;
+  std::string message;  // the driver's words: for the log, never for a client
+};
+
+template <class T>
+using Result = std::expected<T, Error>;
+
+class Credentials;
+class Idempotency;
+
+// What a read sees. Not thread-safe: one thread uses a transaction at a time.
+class ReadTx {
+ public:
+  virtual Credentials& credentials() = 0;
+  virtual Idempotency& idempotency() = 0;
+  // Transitional, while callers move to repositories (issue 11, step 1): the SQLite connection
+  // under the transaction. Removed when no file outside src/store/ calls it.
+  virtual sqlite::Db& db() = 0;
+
+ protected:
+  ~ReadTx() = default;
+};
+
+// What a write command sees: the open batch transaction and the batch's clock (non-decreasing
+// across batches, so history order matches commit order). A command runs in its own savepoint
+// and must leave no partial effect when it fails.
+class WriteTx : public ReadTx {
+ public:
+  virtual std::int64_t now_ms() const = 0;
+  // Savepoints nest; each begin is matched by one release or rollback (use Savepoint).
+  virtual Result<void> savepoint_begin() = 0;
+  virtual Result<void> savepoint_release() = 0;
+  virtual void savepoint_rollback() = 0;
+
+ protected:
+  ~WriteTx() = default;
+};
+
+// Forwards every call to another transaction, so a test can override one thing (the clock)
+// and keep the rest, as LevelDB's EnvWrapper does.
+class WriteTxWrapper : public WriteTx {
+ public:
+  explicit WriteTxWrapper(WriteTx& target) : target_(target) {}
+  Credentials& credentials() override { return target_.credentials(); }
+  Idempotency& idempotency() override { return target_.idempotency(); }
+  sqlite::Db& db() override { return target_.db(); }
+  std::int64_t now_ms() const override { return target_.now_ms(); }
+  Result<void> savepoint_begin() override { return target_.savepoint_begin(); }
+  Result<void> savepoint_release() override { return target_.savepoint_release(); }
+  void savepoint_rollback() override { target_.savepoint_rollback(); }
+
+ private:
+  WriteTx& target_;
+};
+
+// A savepoint of a WriteTx that rolls back on destruction unless released.
+class Savepoint {
+ public:
+  explicit Savepoint(WriteTx& tx) : tx_(tx), open_(tx.savepoint_begin().has_value()) {}
+  ~Savepoint() { rollback(); }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  // False when the savepoint could not begin or release: its writes are then not kept.
+  bool release() {
+    if (!open_) return false;
+    open_ = false;
+    return tx_.savepoint_release().has_value();
+  }
+  void rollback() {
+    if (!open_) return;
+    open_ = false;
+    tx_.savepoint_rollback();
+  }
+
+ private:
+  WriteTx& tx_;
+  bool open_;
+};
+
+}  // namespace centli::store
