@@ -217,6 +217,7 @@ class AgentDoors(ServerTestCase):
 
     def check_command(self, name, status, answer, inputs, before):
         """A command's answer is what it did, and its effect is in the bank."""
+        self.assertNotIn("code", answer, f"{name} was refused")
         if name == "transfer":
             self.assertIn(status, (None, 201))
             self.assertEqual({k: answer[k] for k in ("status", "from_account", "to_account",
