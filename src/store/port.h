@@ -33,12 +33,16 @@ struct Error {
 template <class T>
 using Result = std::expected<T, Error>;
 
+class Accounts;
+class Beneficiaries;
 class Credentials;
 class Idempotency;
 
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
  public:
+  virtual Accounts& accounts() = 0;
+  virtual Beneficiaries& beneficiaries() = 0;
   virtual Credentials& credentials() = 0;
   virtual Idempotency& idempotency() = 0;
   // Transitional, while callers move to repositories (issue 11, step 1): the SQLite connection
@@ -69,6 +73,8 @@ class WriteTx : public ReadTx {
 class WriteTxWrapper : public WriteTx {
  public:
   explicit WriteTxWrapper(WriteTx& target) : target_(target) {}
+  Accounts& accounts() override { return target_.accounts(); }
+  Beneficiaries& beneficiaries() override { return target_.beneficiaries(); }
   Credentials& credentials() override { return target_.credentials(); }
   Idempotency& idempotency() override { return target_.idempotency(); }
   sqlite::Db& db() override { return target_.db(); }
