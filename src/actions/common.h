@@ -6,11 +6,15 @@
 #include <string_view>
 
 #include "domain/error.h"
+#include "store/port.h"
 #include "store/sqlite/db.h"
 
 namespace centli::actions {
 
 inline Error store_error(const sqlite::DbError& e) {
+  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
+}
+inline Error store_error(const store::Error& e) {
   return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
 }
 

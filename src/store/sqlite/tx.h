@@ -7,6 +7,7 @@
 #include "store/port.h"
 #include "store/sqlite/credentials.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/events.h"
 #include "store/sqlite/idempotency.h"
 
 namespace centli::store::sqlite_impl {
@@ -17,6 +18,10 @@ class Tx : public Base {
   explicit Tx(sqlite::Db& db) : db_(db), credentials_(db), idempotency_(db) {}
   Credentials& credentials() override { return credentials_; }
   Idempotency& idempotency() override { return idempotency_; }
+  Outbox& outbox() override { return outbox_; }
+  Deliveries& deliveries() override { return deliveries_; }
+  DeadLetters& dead_letters() override { return dead_letters_; }
+  Inbox& inbox() override { return inbox_; }
   sqlite::Db& db() override { return db_; }
 
  protected:
@@ -25,6 +30,11 @@ class Tx : public Base {
  private:
   SqliteCredentials credentials_;
   SqliteIdempotency idempotency_;
+  // Initialized from db_, declared (and so initialized) before them.
+  SqliteOutbox outbox_{db_};
+  SqliteDeliveries deliveries_{db_};
+  SqliteDeadLetters dead_letters_{db_};
+  SqliteInbox inbox_{db_};
 };
 
 class ReadTxImpl final : public Tx<ReadTx> {
