@@ -552,7 +552,7 @@ void Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
     ++w.retried;
     return;
   }
-  // A delivery no longer pending (purged meanwhile) gets no dead letter.
+  // A delivery no longer pending (recorded or purged meanwhile) gets no dead letter.
   auto dead = tx.deliveries().mark_dead(a.delivery_id, a.attempts, now, a.error);
   if (!dead || !*dead) return;
   (void)tx.dead_letters().insert({.dead_id = util::random_id("dlq-"),
