@@ -1,14 +1,16 @@
 #include "actions/accounts.h"
 
 #include "actions/common.h"
-#include "store/ledger_store.h"
+#include "store/accounts.h"
+#include "store/store.h"
 
 namespace centli::actions {
 
-std::expected<ledger::AccountState, Error> owned_account(sqlite::Db& db, std::string_view user_id,
+std::expected<ledger::AccountState, Error> owned_account(store::ReadTx& tx,
+                                                         std::string_view user_id,
                                                          std::string_view account_id,
                                                          std::string_view field) {
-  auto a = store::load_account(db, account_id);
+  auto a = tx.accounts().load(account_id);
   if (!a) return std::unexpected(store_error(a.error()));
   if (!*a || (*a)->user_id != user_id || !ledger::is_customer_account((*a)->type)) {
     return std::unexpected(
@@ -18,15 +20,21 @@ std::expected<ledger::AccountState, Error> owned_account(sqlite::Db& db, std::st
 }
 
 std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
-    sqlite::Db& db, std::string_view user_id, std::optional<std::string_view> account_id) {
+    store::ReadTx& tx, std::string_view user_id, std::optional<std::string_view> account_id) {
   if (account_id) {
-    auto one = owned_account(db, user_id, *account_id);
+    auto one = owned_account(tx, user_id, *account_id);
     if (!one) return std::unexpected(one.error());
     return std::vector<ledger::AccountState>{std::move(*one)};
   }
-  auto all = store::list_accounts(db, user_id);
+  auto all = tx.accounts().of_user(user_id);
   if (!all) return std::unexpected(store_error(all.error()));
   return std::move(*all);
+}
+
+std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
+    sqlite::Db& db, std::string_view user_id, std::optional<std::string_view> account_id) {
+  store::sqlite_impl::ReadTxImpl tx(db);
+  return owned_accounts(tx, user_id, account_id);
 }
 
 }  // namespace centli::actions

@@ -9,17 +9,22 @@
 
 #include "domain/error.h"
 #include "domain/ledger.h"
+#include "store/port.h"
 #include "store/sqlite/db.h"
 
 namespace centli::actions {
 
 // The account `account_id` when it is one of `user_id`'s customer accounts; else
 // account_not_found naming `field`.
-std::expected<ledger::AccountState, Error> owned_account(sqlite::Db& db, std::string_view user_id,
+std::expected<ledger::AccountState, Error> owned_account(store::ReadTx& tx,
+                                                         std::string_view user_id,
                                                          std::string_view account_id,
                                                          std::string_view field = "account_id");
 
 // That one account when `account_id` is given, else all of the person's customer accounts.
+std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
+    store::ReadTx& tx, std::string_view user_id, std::optional<std::string_view> account_id);
+// Transitional (issue 11, step 1): for handlers that still hold the SQLite connection.
 std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
     sqlite::Db& db, std::string_view user_id, std::optional<std::string_view> account_id);
 

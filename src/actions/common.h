@@ -11,6 +11,10 @@
 
 namespace centli::actions {
 
+inline Error store_error(const store::Error& e) {
+  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
+}
+// Transitional (issue 11, step 1): for callers that still hold the SQLite connection.
 inline Error store_error(const sqlite::DbError& e) {
   return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
 }

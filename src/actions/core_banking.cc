@@ -13,8 +13,8 @@
 #include "domain/money.h"
 #include "events/outbox.h"
 #include "obs/log.h"
-#include "store/beneficiary_store.h"
-#include "store/ledger_store.h"
+#include "store/accounts.h"
+#include "store/beneficiaries.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -62,7 +62,7 @@ std::string balance_summary(const std::vector<AccountState>& accounts, std::stri
 }
 
 std::expected<Reply, Error> get_balance(const Call& call, store::Reader& reader) {
-  auto owned = owned_accounts(reader.db(), call.user_id, call.input.str("account_id"));
+  auto owned = owned_accounts(reader.tx(), call.user_id, call.input.str("account_id"));
   if (!owned) return std::unexpected(owned.error());
   const std::vector<AccountState>& accounts = *owned;
   rapidjson::StringBuffer b;
@@ -108,11 +108,11 @@ struct Destination {
 
 // Runs inside the transfer's transaction, so the beneficiary paid is the one that exists now.
 std::expected<Destination, Error> resolve_destination(const TransferRequest& r,
-                                                      const BankingConfig& cfg, sqlite::Db& db) {
+                                                      const BankingConfig& cfg, store::ReadTx& tx) {
   if (r.target_by == TargetBy::kAccount) return Destination{r.target, {}, std::nullopt};
   std::optional<store::Beneficiary> b;
   if (r.target_by == TargetBy::kBeneficiary) {
-    auto found = store::load_beneficiary(db, r.user_id, r.target);
+    auto found = tx.beneficiaries().load(r.user_id, r.target);
     if (!found) return std::unexpected(store_error(found.error()));
     if (!*found) {
       return std::unexpected(Error{ErrorCode::kBeneficiaryNotFound, "the beneficiary was not found",
@@ -120,7 +120,7 @@ std::expected<Destination, Error> resolve_destination(const TransferRequest& r,
     }
     b = std::move(*found);
   } else {
-    auto found = exact_alias_beneficiary(db, r.user_id, r.target, r.locale, "to_alias");
+    auto found = exact_alias_beneficiary(tx, r.user_id, r.target, r.locale, "to_alias");
     if (!found) return std::unexpected(found.error());
     b = std::move(*found);
   }
@@ -208,14 +208,14 @@ std::string source_counterparty(const Destination& d, const AccountState& target
 
 std::expected<Reply, Error> run_transfer(const TransferRequest& r, const BankingConfig& cfg,
                                          store::WriteTx& tx) {
-  auto dest = resolve_destination(r, cfg, tx.db());
+  auto dest = resolve_destination(r, cfg, tx);
   if (!dest) return std::unexpected(dest.error());
-  auto source = store::load_account(tx.db(), r.from_account);
+  auto source = tx.accounts().load(r.from_account);
   if (!source) return std::unexpected(store_error(source.error()));
-  auto target = store::load_account(tx.db(), dest->account_id);
+  auto target = tx.accounts().load(dest->account_id);
   if (!target) return std::unexpected(store_error(target.error()));
   const std::string day = util::day_of(tx.now_ms(), cfg.day_offset_minutes);
-  auto used = store::daily_outflow(tx.db(), r.user_id, day);
+  auto used = tx.accounts().daily_outflow(r.user_id, day);
   if (!used) return std::unexpected(store_error(used.error()));
   auto plan = ledger::check_transfer(
       *source, dest->account_id, *target,
@@ -245,8 +245,9 @@ std::expected<Reply, Error> run_transfer(const TransferRequest& r, const Banking
                    r.correlation_id,
                    plan->counts_toward_daily ? std::string_view(r.user_id) : std::string_view(),
                    day,
-                   plan->daily_used_after};
-  if (auto ok = store::post(tx, p); !ok) return std::unexpected(store_error(ok.error()));
+                   plan->daily_used_after,
+                   tx.now_ms()};
+  if (auto ok = tx.accounts().post(p); !ok) return std::unexpected(store_error(ok.error()));
   const std::string data = transfer_event_data(r, *dest, dst, transfer_id);
   auto ev =
       events::append(tx, {"TRANSFER_COMPLETED", "core-banking", r.user_id, r.correlation_id, data});
@@ -290,42 +291,31 @@ std::expected<WriteFn, Error> prepare_transfer(const Call& call) {
 
 // ---------------------------------------------------------------- get_transactions
 
-constexpr const char* kSelectHistoryOfAccount =
-    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
-    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
-    "WHERE account_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 "
-    "AND (timestamp_ms, seq) < (?4, ?5) ORDER BY timestamp_ms DESC, seq DESC LIMIT ?6";
-constexpr const char* kSelectHistoryOfUser =
-    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
-    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
-    "WHERE user_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 "
-    "AND (timestamp_ms, seq) < (?4, ?5) ORDER BY timestamp_ms DESC, seq DESC LIMIT ?6";
-
 struct Position {
   std::int64_t timestamp_ms = INT64_MAX;
   std::int64_t seq = INT64_MAX;
 };
 
-void write_entry(json::Writer& w, const sqlite::Stmt& st) {
+void write_entry(json::Writer& w, const store::HistoryEntry& e) {
   w.StartObject();
-  json::kv(w, "transaction_id", st.text_view(1));
-  json::kv(w, "transfer_id", st.text_view(2));
-  json::kv(w, "account_id", st.text_view(3));
-  json::kv(w, "timestamp", util::format_iso8601_ms(st.int64(4)));
-  json::kv(w, "type", st.text_view(5));
-  json::kv(w, "direction", st.text_view(6));
-  json::kv(w, "amount", money::format_minor(st.int64(7)));
-  json::kv(w, "currency", st.text_view(8));
-  json::kv(w, "balance_after", money::format_minor(st.int64(9)));
-  json::kv(w, "counterparty", st.text_view(10));
-  json::kv(w, "description", st.text_view(11));
+  json::kv(w, "transaction_id", e.transaction_id);
+  json::kv(w, "transfer_id", e.transfer_id);
+  json::kv(w, "account_id", e.account_id);
+  json::kv(w, "timestamp", util::format_iso8601_ms(e.timestamp_ms));
+  json::kv(w, "type", e.kind);
+  json::kv(w, "direction", e.direction);
+  json::kv(w, "amount", money::format_minor(e.amount_minor));
+  json::kv(w, "currency", e.currency);
+  json::kv(w, "balance_after", money::format_minor(e.balance_after_minor));
+  json::kv(w, "counterparty", e.counterparty);
+  json::kv(w, "description", e.description);
   w.EndObject();
 }
 
 std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& reader) {
   const auto account_id = call.input.str("account_id");
   if (account_id) {
-    if (auto a = owned_account(reader.db(), call.user_id, *account_id); !a) {
+    if (auto a = owned_account(reader.tx(), call.user_id, *account_id); !a) {
       return std::unexpected(a.error());
     }
   }
@@ -339,14 +329,14 @@ std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& re
   const std::int64_t to = call.input.integer("to").value_or(INT64_MAX);
   const std::int64_t limit =
       call.input.integer("limit").value_or(static_cast<std::int64_t>(limits::kPageSizeDefault));
-  auto st = reader.db().prepare(account_id ? kSelectHistoryOfAccount : kSelectHistoryOfUser);
-  if (!st) return std::unexpected(store_error(st.error()));
-  st->bind(1, account_id ? *account_id : call.user_id)
-      .bind(2, from)
-      .bind(3, to)
-      .bind(4, after.timestamp_ms)
-      .bind(5, after.seq)
-      .bind(6, limit + 1);
+  auto page = reader.tx().accounts().history({.account_id = account_id.value_or(""),
+                                              .user_id = call.user_id,
+                                              .from_ms = from,
+                                              .to_ms = to,
+                                              .before_ms = after.timestamp_ms,
+                                              .before_seq = after.seq,
+                                              .limit = limit + 1});
+  if (!page) return std::unexpected(store_error(page.error()));
   rapidjson::StringBuffer b;
   json::Writer w(b);
   w.StartObject();
@@ -355,16 +345,13 @@ std::expected<Reply, Error> get_transactions(const Call& call, store::Reader& re
   std::int64_t count = 0;
   Position last;
   bool more = false;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::unexpected(store_error(row.error()));
-    if (!*row) break;
+  for (const store::HistoryEntry& e : *page) {
     if (count == limit) {
       more = true;
       break;
     }
-    write_entry(w, *st);
-    last = Position{st->int64(4), st->int64(0)};
+    write_entry(w, e);
+    last = Position{e.timestamp_ms, e.seq};
     ++count;
   }
   w.EndArray();

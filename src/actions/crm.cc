@@ -9,12 +9,13 @@
 #include "actions/groups.h"
 #include "actions/services.h"
 #include "domain/alias_match.h"
-#include "util/assert.h"
 #include "domain/clabe.h"
 #include "domain/ledger.h"
 #include "events/outbox.h"
 #include "obs/log.h"
-#include "store/ledger_store.h"
+#include "store/accounts.h"
+#include "store/beneficiaries.h"
+#include "util/assert.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/limits.h"
@@ -77,9 +78,9 @@ struct Lookup {
   }
 };
 
-std::expected<Lookup, Error> lookup(sqlite::Db& db, std::string_view user_id,
+std::expected<Lookup, Error> lookup(store::ReadTx& tx, std::string_view user_id,
                                     std::string_view spoken) {
-  auto book = store::list_beneficiaries(db, user_id);
+  auto book = tx.beneficiaries().of_user(user_id);
   if (!book) return std::unexpected(store_error(book.error()));
   std::vector<alias::Entry> entries;
   entries.reserve(book->size());
@@ -164,8 +165,8 @@ std::string extra_members(std::string_view key, std::string_view value) {
 
 // The target of an account destination: another person's customer account. Fills the
 // account number for masking.
-std::expected<void, Error> check_target_account(sqlite::Db& db, store::Beneficiary& b) {
-  auto a = store::load_account(db, *b.account_id);
+std::expected<void, Error> check_target_account(store::ReadTx& tx, store::Beneficiary& b) {
+  auto a = tx.accounts().load(*b.account_id);
   if (!a) return std::unexpected(store_error(a.error()));
   if (!*a || !ledger::is_customer_account((*a)->type)) {
     return std::unexpected(
@@ -195,9 +196,9 @@ std::expected<Reply, Error> run_add_beneficiary(AddRequest r, store::WriteTx& tx
   store::Beneficiary& b = r.b;
   b.created_ms = tx.now_ms();
   if (b.account_id) {
-    if (auto ok = check_target_account(tx.db(), b); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_target_account(tx, b); !ok) return std::unexpected(ok.error());
   }
-  auto existing = store::find_beneficiary_by_alias(tx.db(), b.user_id, b.alias_normalized);
+  auto existing = tx.beneficiaries().find_by_alias(b.user_id, b.alias_normalized);
   if (!existing) return std::unexpected(store_error(existing.error()));
   if (*existing) {
     return std::unexpected(Error{ErrorCode::kBeneficiaryDuplicate,
@@ -206,7 +207,7 @@ std::expected<Reply, Error> run_add_beneficiary(AddRequest r, store::WriteTx& tx
                                  "alias",
                                  extra_members("beneficiary_id", (*existing)->beneficiary_id)});
   }
-  auto count = store::count_beneficiaries(tx.db(), b.user_id);
+  auto count = tx.beneficiaries().count(b.user_id);
   if (!count) return std::unexpected(store_error(count.error()));
   if (*count >= static_cast<std::int64_t>(limits::kBeneficiariesPerUserMax)) {
     return std::unexpected(Error{ErrorCode::kBeneficiaryLimit,
@@ -215,8 +216,7 @@ std::expected<Reply, Error> run_add_beneficiary(AddRequest r, store::WriteTx& tx
                                      " beneficiaries",
                                  "", ""});
   }
-  if (auto ok = store::insert_beneficiary(tx, b); !ok)
-    return std::unexpected(store_error(ok.error()));
+  if (auto ok = tx.beneficiaries().insert(b); !ok) return std::unexpected(store_error(ok.error()));
   rapidjson::StringBuffer data;
   json::Writer w(data);
   write_beneficiary(w, b);
@@ -302,10 +302,9 @@ std::expected<Reply, Error> get_beneficiaries(const Call& call, store::Reader& r
   }
   const std::int64_t limit =
       call.input.integer("limit").value_or(static_cast<std::int64_t>(limits::kPageSizeDefault));
-  auto page =
-      store::page_beneficiaries(reader.db(), call.user_id, after.first, after.second, limit + 1);
+  auto page = reader.tx().beneficiaries().page(call.user_id, after.first, after.second, limit + 1);
   if (!page) return std::unexpected(store_error(page.error()));
-  auto total = store::count_beneficiaries(reader.db(), call.user_id);
+  auto total = reader.tx().beneficiaries().count(call.user_id);
   if (!total) return std::unexpected(store_error(total.error()));
   const bool more = static_cast<std::int64_t>(page->size()) > limit;
   if (more) page->pop_back();
@@ -344,7 +343,7 @@ std::string_view status_name(alias::Resolution::Status s) {
 
 std::expected<Reply, Error> resolve_alias(const Call& call, store::Reader& reader) {
   const std::string_view spoken = *call.input.str("alias");
-  auto l = lookup(reader.db(), call.user_id, spoken);
+  auto l = lookup(reader.tx(), call.user_id, spoken);
   if (!l) return std::unexpected(l.error());
   const alias::Resolution& res = l->resolution;
   rapidjson::StringBuffer buf;
@@ -518,12 +517,12 @@ std::string destination_phrase(const store::Beneficiary& b, bool en) {
   return en ? "centli account ending " + four : "cuenta centli con terminación " + four;
 }
 
-std::expected<store::Beneficiary, Error> exact_alias_beneficiary(sqlite::Db& db,
+std::expected<store::Beneficiary, Error> exact_alias_beneficiary(store::ReadTx& tx,
                                                                  std::string_view user_id,
                                                                  std::string_view spoken,
                                                                  std::string_view locale,
                                                                  std::string_view field) {
-  auto l = lookup(db, user_id, spoken);
+  auto l = lookup(tx, user_id, spoken);
   if (!l) return std::unexpected(l.error());
   const alias::Resolution& res = l->resolution;
   using Status = alias::Resolution::Status;

@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "domain/error.h"
-#include "store/beneficiary_store.h"
-#include "store/sqlite/db.h"
+#include "store/beneficiaries.h"
+#include "store/port.h"
 #include "util/json.h"
 
 namespace centli::actions {
@@ -29,7 +29,7 @@ std::string destination_phrase(const store::Beneficiary& b, bool en);
 //   several close ones    alias_ambiguous 409
 //   nothing close         alias_not_found 404 (nearest suggestions as candidates)
 // Errors name `field`. Store failures are internal errors.
-std::expected<store::Beneficiary, Error> exact_alias_beneficiary(sqlite::Db& db,
+std::expected<store::Beneficiary, Error> exact_alias_beneficiary(store::ReadTx& tx,
                                                                  std::string_view user_id,
                                                                  std::string_view spoken,
                                                                  std::string_view locale,

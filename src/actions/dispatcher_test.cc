@@ -88,6 +88,16 @@ class DispatcherIdempotency : public ::testing::Test {
     return dispatcher_->invoke_sync(inv);
   }
 
+  // The problem's `code`, and `field` after a slash when it names one ("invalid_request/x").
+  static std::string problem_of(const Outcome& o) {
+    rapidjson::Document body;
+    body.Parse(o.body.c_str());
+    if (body.HasParseError() || !body.IsObject() || !body.HasMember("code")) return "";
+    std::string out = body["code"].GetString();
+    if (body.HasMember("field")) out += std::string("/") + body["field"].GetString();
+    return out;
+  }
+
   std::int64_t effects() {
     auto r = store_->reader();
     auto st = r.db().prepare(kCountEffects);
@@ -122,8 +132,7 @@ TEST_F(DispatcherIdempotency, RefusesTheSameKeyWithADifferentPayloadWith422) {
   ASSERT_EQ(call("rent", "key-1").status, 201);
   const Outcome other = call("groceries", "key-1");
   EXPECT_EQ(other.status, 422) << other.body;
-  EXPECT_NE(other.body.find("\"code\":\"idempotency_key_reused\""), std::string::npos)
-      << other.body;
+  EXPECT_EQ(problem_of(other), "idempotency_key_reused") << other.body;
   EXPECT_EQ(effects(), 1);
 }
 
@@ -135,7 +144,7 @@ TEST_F(DispatcherIdempotency, RefusesTheSameKeyWith409WhileTheFirstRequestIsInFl
   gate_entered_.get_future().wait();  // the first request now runs on the writer
   const Outcome second = call("rent", "key-1");
   EXPECT_EQ(second.status, 409) << second.body;
-  EXPECT_NE(second.body.find("idempotency_key_in_use"), std::string::npos) << second.body;
+  EXPECT_EQ(problem_of(second), "idempotency_key_in_use") << second.body;
   EXPECT_EQ(second.retry_after_s, 1);  // worth sending again, unlike a stored refusal
   release.set_value();
   const Outcome done = first.get();
@@ -150,6 +159,7 @@ TEST_F(DispatcherIdempotency, KeepsARefusalStickyEvenWhenTheRequestWouldNowSucce
   refuse_ = true;
   const Outcome first = call("rent", "key-1");
   ASSERT_EQ(first.status, 422) << first.body;
+  EXPECT_EQ(problem_of(first), "insufficient_funds") << first.body;
   refuse_ = false;
   const Outcome again = call("rent", "key-1");
   EXPECT_EQ(again.status, first.status);
@@ -169,7 +179,9 @@ TEST_F(DispatcherIdempotency, ScopesKeysPerPrincipal) {
   EXPECT_FALSE(b.replayed);
   EXPECT_NE(a.body, b.body);
   EXPECT_EQ(effects(), 2);
-  EXPECT_EQ(call("other", "shared-key", "user-456").status, 422);
+  const Outcome reused = call("other", "shared-key", "user-456");
+  EXPECT_EQ(reused.status, 422) << reused.body;
+  EXPECT_EQ(problem_of(reused), "idempotency_key_reused") << reused.body;
 }
 
 TEST_F(DispatcherIdempotency, RetainsKeysFor24HoursAndForgetsThemAfterwards) {
@@ -195,13 +207,18 @@ TEST_F(DispatcherIdempotency, RetainsKeysFor24HoursAndForgetsThemAfterwards) {
 TEST_F(DispatcherIdempotency, RequiresAKeyForCommandsThatMoveMoney) {
   const Outcome o = call("rent", "");
   EXPECT_EQ(o.status, 400) << o.body;
-  EXPECT_NE(o.body.find("idempotency_key_required"), std::string::npos) << o.body;
+  EXPECT_EQ(problem_of(o), "idempotency_key_required") << o.body;
   EXPECT_EQ(effects(), 0);
 }
 
 TEST_F(DispatcherIdempotency, RefusesKeysThatAreTooLongOrNotVisibleAscii) {
-  EXPECT_EQ(call("rent", std::string(limits::kIdempotencyKeyMax + 1, 'k')).status, 400);
-  EXPECT_EQ(call("rent", "has space").status, 400);
+  for (const std::string& key :
+       {std::string(limits::kIdempotencyKeyMax + 1, 'k'), std::string("has space"),
+        std::string("tab\tkey"), std::string("\xc3\xb1")}) {
+    const Outcome o = call("rent", key);
+    EXPECT_EQ(o.status, 400) << key;
+    EXPECT_EQ(problem_of(o), "invalid_request/Idempotency-Key") << o.body;
+  }
   EXPECT_EQ(call("rent", std::string(limits::kIdempotencyKeyMax, 'k')).status, 201);
   EXPECT_EQ(effects(), 1);
 }

@@ -33,6 +33,30 @@ std::string error_text(const std::string& id_json, int code, std::string_view me
   return std::string(json::view(b));
 }
 
+// A request's id is a string or an integer (MCP: never null); a response's may also be null.
+bool id_allowed(const rapidjson::Value& id, bool request) {
+  return id.IsString() || id.IsInt64() || id.IsUint64() || (!request && id.IsNull());
+}
+
+// Why `d` is not a JSON-RPC 2.0 message MCP accepts; empty when it is one. A message is one
+// object with "jsonrpc": "2.0" and either a string `method` (a request when it has an id, a
+// notification when not) or an `id` with a `result` or an `error` (a response).
+std::string_view invalid_message(const rapidjson::Value& d) {
+  if (!d.IsObject()) return "send one JSON-RPC object (batches are not supported)";
+  const auto version = json::get_string(d, "jsonrpc");
+  if (!version || *version != "2.0") return "jsonrpc must be \"2.0\"";
+  const auto* id = json::member(d, "id");
+  const auto* method = json::member(d, "method");
+  if (method != nullptr && !method->IsString()) return "method must be a string";
+  if (id != nullptr && !id_allowed(*id, method != nullptr)) {
+    return "id must be a string or an integer";
+  }
+  if (method == nullptr && (id == nullptr || (!d.HasMember("result") && !d.HasMember("error")))) {
+    return "a message has a method, or is a response with an id and a result or an error";
+  }
+  return {};
+}
+
 std::string result_text(const std::string& id_json, std::string_view result_json) {
   return R"({"jsonrpc":"2.0","id":)" + id_json + R"(,"result":)" + std::string(result_json) + "}";
 }
@@ -130,7 +154,7 @@ std::string_view mcp_negotiate_version(std::string_view requested) {
 McpMessageInfo mcp_inspect(std::string_view message) {
   McpMessageInfo info;
   rapidjson::Document d;
-  if (!json::parse(message, d) || !d.IsObject()) return info;
+  if (!json::parse(message, d) || !invalid_message(d).empty()) return info;
   info.valid = true;
   info.method = std::string(json::get_string(d, "method").value_or(""));
   info.is_request = !info.method.empty() && d.HasMember("id");
@@ -183,8 +207,11 @@ void McpServer::handle(std::string_view message, const McpPeer& peer,
   rapidjson::Document d;
   if (auto parsed = json::parse(message, d); !parsed)
     return done(error_text("null", kParseError, "Parse error: " + parsed.error().message));
-  if (!d.IsObject() || !d.HasMember("jsonrpc")) {
-    return done(error_text("null", kInvalidRequest, "Invalid Request: send one JSON-RPC object"));
+  if (const std::string_view why = invalid_message(d); !why.empty()) {
+    const auto* id = d.IsObject() ? json::member(d, "id") : nullptr;
+    const bool echo = id != nullptr && id_allowed(*id, true);
+    return done(error_text(echo ? json::to_string(*id) : "null", kInvalidRequest,
+                           "Invalid Request: " + std::string(why)));
   }
   const auto* id = json::member(d, "id");
   const auto method = json::get_string(d, "method");

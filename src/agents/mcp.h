@@ -32,7 +32,7 @@ struct McpPeer {
 
 // What a message is, for transports that need to know before it runs.
 struct McpMessageInfo {
-  bool valid = false;       // a JSON object that json::parse accepts
+  bool valid = false;       // text json::parse accepts holding one JSON-RPC 2.0 message
   bool is_request = false;  // has an id and a method (else notification or response)
   std::string method;
   std::string requested_version;  // params.protocolVersion of initialize
@@ -53,7 +53,9 @@ class McpServer {
   // Handles one JSON-RPC message. Calls `done` exactly once, possibly on the writer thread,
   // with the response text, or with "" for notifications and responses (nothing to answer).
   // Text json::parse refuses (malformed, a key given twice, an inexact number) gets a JSON-RPC
-  // parse error (-32700) whose message says why; unknown methods -32601; unknown tools
+  // parse error (-32700) whose message says why; JSON that is no JSON-RPC 2.0 message (not one
+  // object, "jsonrpc" not "2.0", a method that is not a string, an id neither a string nor an
+  // integer, neither a method nor a response) -32600; unknown methods -32601; unknown tools
   // -32602; business refusals are tool results with isError true. Thread-safe.
   void handle(std::string_view message, const McpPeer& peer,
               std::function<void(std::string)> done) const;

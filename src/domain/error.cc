@@ -58,7 +58,6 @@ constexpr ErrorInfo kErrors[] = {
      "The benefit option is not available"},
     {ErrorCode::kPurchaseNotFound, "purchase_not_found", 404, "Purchase not found"},
     {ErrorCode::kEventNotFound, "event_not_found", 404, "Event not found"},
-    {ErrorCode::kConflict, "conflict", 409, "Conflict"},
     {ErrorCode::kUnavailable, "unavailable", 503, "The service is unavailable", kRetryAfterS},
     {ErrorCode::kInternal, "internal_error", 500, "Internal error"},
 };

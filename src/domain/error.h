@@ -39,7 +39,6 @@ enum class ErrorCode {
   kOptionNotAvailable,
   kPurchaseNotFound,
   kEventNotFound,
-  kConflict,
   kUnavailable,  // store closed, queue full
   kInternal,
 };

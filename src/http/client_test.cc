@@ -57,9 +57,11 @@ TEST(ClientSend, TimesOutAgainstAListenerThatNeverAnswers) {
                                .timeout_ms = 200});
   auto elapsed = std::chrono::steady_clock::now() - begin;
   ASSERT_FALSE(response.has_value());
-  EXPECT_NE(response.error().find("timed out"), std::string::npos) << response.error();
-  EXPECT_GE(elapsed, 150ms);
-  EXPECT_LT(elapsed, 1s);
+  EXPECT_NE(response.error().find("timed out (exchange limit 200 ms)"), std::string::npos)
+      << response.error();
+  // Not before its time; how long after depends on the machine's load, so no upper bound:
+  // without the timeout the call would never return.
+  EXPECT_GE(elapsed, 200ms);
 }
 
 // Shutdown abandons webhook deliveries in flight (issue 9, item 3): a stop ends an exchange at
@@ -72,16 +74,14 @@ TEST(ClientSend, StopAbortsAnExchangeInFlight) {
     stop.request_stop();
   });
   Client client;
-  auto begin = std::chrono::steady_clock::now();
   auto response = client.send({.url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/",
                                .body = "{}",
                                .timeout_ms = 30'000},
                               stop.get_token());
-  auto elapsed = std::chrono::steady_clock::now() - begin;
   stopper.join();
+  // "aborted", not "timed out": the stop ended it, not the 30 s deadline.
   ASSERT_FALSE(response.has_value());
   EXPECT_TRUE(response.error().starts_with("aborted")) << response.error();
-  EXPECT_LT(elapsed, 10s);
 }
 
 TEST(ClientSend, StopRequestedBeforehandSendsNothing) {

@@ -222,6 +222,11 @@ struct Core : std::enable_shared_from_this<Core> {
         grace_timer(control),
         retry_timer(control) {}
 
+  // The clock idle deadlines are measured on (ServerOptions::test_clock_ms, else steady).
+  std::int64_t clock_ms() const {
+    return options.test_clock_ms ? options.test_clock_ms() : steady_now_ms();
+  }
+
   static int within(int value_ms, int max_ms) {
     return value_ms > 0 && value_ms <= max_ms ? value_ms : max_ms;
   }
@@ -255,11 +260,11 @@ struct Core : std::enable_shared_from_this<Core> {
   net::steady_timer sweep_timer;
   net::steady_timer grace_timer;
   net::steady_timer retry_timer;
-  std::atomic<bool> stopping{false};        // responses now carry Connection: close
-  std::atomic<bool> stop_requested{false};  // stop() ran once
-  std::atomic<bool> retired{false};         // Server destroyed: late responses are dropped
-  std::atomic<std::int64_t> now_ms{steady_now_ms()};  // coarse clock, refreshed by sweep
-  std::uint16_t bound_port = 0;                       // written by start(), before run()
+  std::atomic<bool> stopping{false};             // responses now carry Connection: close
+  std::atomic<bool> stop_requested{false};       // stop() ran once
+  std::atomic<bool> retired{false};              // Server destroyed: late responses are dropped
+  std::atomic<std::int64_t> now_ms{clock_ms()};  // coarse clock, refreshed by sweep
+  std::uint16_t bound_port = 0;                  // written by start(), before run()
   bool finished = false;  // on control (or while no I/O thread runs): timers stay cancelled
   std::mutex mutex;
   std::list<Connection*> connections;  // guarded by mutex
@@ -596,7 +601,7 @@ void Core::schedule_sweep() {
 }
 
 void Core::sweep() {
-  std::int64_t now = steady_now_ms();
+  std::int64_t now = clock_ms();
   now_ms.store(now, std::memory_order_relaxed);
   std::vector<std::shared_ptr<Connection>> late;
   {

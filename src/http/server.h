@@ -23,6 +23,10 @@ struct ServerOptions {
   // How long stop() lets requests in flight finish before it closes them. Values outside
   // 1..limits::kShutdownGraceMs mean the limit.
   int shutdown_grace_ms = limits::kShutdownGraceMs;
+  // Test-only: the monotonic clock, in milliseconds, that idle deadlines are measured on; read
+  // once when the server is built and then on each periodic sweep (every half second), so a
+  // test can stand it still or move it past a deadline. Empty: std::chrono::steady_clock.
+  std::function<std::int64_t()> test_clock_ms;
 };
 
 // Builds the response sent for a request the server refuses before the handler sees it, or

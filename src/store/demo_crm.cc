@@ -4,7 +4,7 @@
 
 #include "domain/alias_match.h"
 #include "domain/clabe.h"
-#include "store/beneficiary_store.h"
+#include "store/beneficiaries.h"
 #include "store/demo.h"
 
 namespace centli::store {
@@ -65,7 +65,7 @@ std::expected<void, std::string> crm_demo(WriteTx& tx) {
   for (const DemoBeneficiary& d : kBeneficiaries) {
     auto b = make(d, tx.now_ms());
     if (!b) return std::unexpected(b.error());
-    if (auto ok = insert_beneficiary(tx, *b); !ok) {
+    if (auto ok = tx.beneficiaries().insert(*b); !ok) {
       return std::unexpected("demo beneficiary " + b->beneficiary_id + ": " + ok.error().message);
     }
   }

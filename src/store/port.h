@@ -33,6 +33,8 @@ struct Error {
 template <class T>
 using Result = std::expected<T, Error>;
 
+class Accounts;
+class Beneficiaries;
 class Credentials;
 class Idempotency;
 class Outbox;
@@ -43,6 +45,8 @@ class Inbox;
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
  public:
+  virtual Accounts& accounts() = 0;
+  virtual Beneficiaries& beneficiaries() = 0;
   virtual Credentials& credentials() = 0;
   virtual Idempotency& idempotency() = 0;
   virtual Outbox& outbox() = 0;
@@ -77,6 +81,8 @@ class WriteTx : public ReadTx {
 class WriteTxWrapper : public WriteTx {
  public:
   explicit WriteTxWrapper(WriteTx& target) : target_(target) {}
+  Accounts& accounts() override { return target_.accounts(); }
+  Beneficiaries& beneficiaries() override { return target_.beneficiaries(); }
   Credentials& credentials() override { return target_.credentials(); }
   Idempotency& idempotency() override { return target_.idempotency(); }
   Outbox& outbox() override { return target_.outbox(); }

@@ -37,9 +37,11 @@ def project_version():
         return re.search(r"project\(centli VERSION (\S+)", f.read()).group(1)
 
 
-def run_cli(*args, check=True, input=None, timeout=30):
-    """Runs `centli ARGS`; returns CompletedProcess with text stdout/stderr."""
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, input=input, timeout=timeout)
+def run_cli(*args, check=True, input=None, timeout=30, env=None):
+    """Runs `centli ARGS`; returns CompletedProcess with text stdout/stderr. `env`, when given,
+    is the child's whole environment (default: this process's)."""
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, input=input, timeout=timeout,
+                       env=env)
     if check and p.returncode != 0:
         raise AssertionError(f"centli {' '.join(args)} exited {p.returncode}: {p.stderr}")
     return p

@@ -8,14 +8,30 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 
 from harness import BIN, ServerTestCase, run_cli, money
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Sample values for required inputs by name; actions added later reuse these or get refused
-# with a well-formed envelope, which is what the envelope checks need.
-SAMPLES = {"account_id": "acc-456", "from_account": "acc-456", "to_account": "acc-457",
-           "amount": "1.00", "limit": "2"}
+# A good call of every published operation, as Bedrock sends it (text values). `{v}` is the
+# variant ("Api" or "Funcion"), `{amount}` its transfer's amount, `{purchase_id}` the purchase it
+# made. Reads are checked against the REST answer to the same call, commands by their answer
+# and their effect; an action added later fails the every-action tests until it has a row.
+GOOD_CALLS = {
+    "get_balance": {"account_id": "acc-456"},
+    "get_transactions": {"account_id": "acc-456", "limit": "5"},
+    "transfer": {"from_account": "acc-456", "to_account": "acc-457", "amount": "{amount}",
+                 "description": "bedrock {v}"},
+    "resolve_alias": {"alias": "mama"},
+    "get_beneficiaries": {"limit": "3"},
+    "add_beneficiary": {"alias": "Primo {v}", "name": "Primo Bedrock", "account_id": "acc-999"},
+    "get_catalog": {"q": "chichen"},
+    "calculate_benefits": {"product_id": "prd-rice", "quantity": "2", "account_id": "acc-456"},
+    "purchase": {"product_id": "prd-rice", "quantity": "1", "account_id": "acc-456",
+                 "option_id": "full:acc-456"},
+    "get_purchase": {"purchase_id": "{purchase_id}"},
+    "get_purchases": {"limit": "5"},
+}
 # MCP ToolAnnotations per tool: (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).
 READ = (True, False, True, False)
 HINTS = {"get_balance": READ, "get_transactions": READ, "get_catalog": READ,
@@ -156,39 +172,120 @@ class AgentDoors(ServerTestCase):
         self.assertEqual(env["promptSessionAttributes"], event["promptSessionAttributes"])
         return fr.get("responseState"), fr["responseBody"]["TEXT"]["body"]
 
-    def sample_params(self, op, path):
-        params = [(p["name"], p["schema"].get("type", "string"), SAMPLES.get(p["name"], "x"))
-                  for p in op.get("parameters", []) if p.get("required")]
+    def rest_read(self, path, method, op, inputs):
+        """The REST answer to the read `op` with Bedrock's text `inputs`, typed by the document."""
+        query = {}
+        for p in op.get("parameters", []):
+            if p["name"] not in inputs:
+                continue
+            if p["in"] == "path":
+                path = path.replace("{" + p["name"] + "}", inputs[p["name"]])
+            else:
+                query[p["name"]] = inputs[p["name"]]
+        if method == "get":
+            return self.get(path + ("?" + urllib.parse.urlencode(query) if query else ""),
+                            token=self.t123)
+        props = op["requestBody"]["content"]["application/json"]["schema"]["properties"]
+        body = {n: int(v) if props[n].get("type") == "integer" else v
+                for n, v in inputs.items() if n in props}
+        return self.post(path, body, token=self.t123)
+
+    def api_call(self, group, path, method, op, inputs):
+        """The operation through the OpenAPI variant: (httpStatusCode, answer as JSON)."""
+        params = [(p["name"], p["schema"].get("type", "string"), inputs[p["name"]])
+                  for p in op.get("parameters", []) if p["name"] in inputs]
         body = []
         if "requestBody" in op:
-            schema = op["requestBody"]["content"]["application/json"]["schema"]
-            for name in schema.get("required", []):
-                body.append((name, schema["properties"][name].get("type", "string"),
-                             SAMPLES.get(name, "x")))
-        return params, body
+            props = op["requestBody"]["content"]["application/json"]["schema"]["properties"]
+            body = [(n, props[n].get("type", "string"), v) for n, v in inputs.items()
+                    if n in props]
+        event = api_event(group, path, method, params, body,
+                          inputText=f"{op['operationId']} por la API")
+        env = self.call_bedrock(event)
+        status, answer = self.assertApiEnvelope(env, event)
+        self.assertNotIn("responseState", env["response"], answer)
+        return status, answer
 
-    def test_every_action_answers_an_api_event_with_a_valid_envelope(self):
-        for group, doc in self.docs.items():
-            for path, method, op in operations(doc):
-                with self.subTest(op=op["operationId"]):
-                    params, body = self.sample_params(op, path)
-                    event = api_event(group, path, method, params, body)
-                    status, payload = self.assertApiEnvelope(self.call_bedrock(event), event)
-                    if status < 400:
-                        self.assertIn("summary", payload)
-                    else:
-                        self.assertIn("code", payload)
+    def function_call(self, group, path, method, op, inputs):
+        """The operation through the function-details variant: (None, answer as JSON)."""
+        event = function_event(group, op["operationId"], [(n, "string", v)
+                                                          for n, v in inputs.items()],
+                               inputText=f"{op['operationId']} por función")
+        state, text = self.assertFunctionEnvelope(self.call_bedrock(event), event)
+        self.assertIsNone(state, text)
+        return None, json.loads(text)
 
-    def test_every_action_answers_a_function_event_with_a_valid_envelope(self):
-        for group, doc in self.docs.items():
-            for path, method, op in operations(doc):
-                with self.subTest(op=op["operationId"]):
-                    params, body = self.sample_params(op, path)
-                    event = function_event(group, op["operationId"], params + body)
-                    state, text = self.assertFunctionEnvelope(self.call_bedrock(event), event)
-                    if state is None:
-                        answer = json.loads(text)
-                        self.assertTrue("summary" in answer or "code" in answer, answer)
+    def check_command(self, name, status, answer, inputs, before):
+        """A command's answer is what it did, and its effect is in the bank."""
+        self.assertNotIn("code", answer, f"{name} was refused")
+        if name == "transfer":
+            self.assertIn(status, (None, 201))
+            self.assertEqual({k: answer[k] for k in ("status", "from_account", "to_account",
+                                                     "amount", "currency", "description")},
+                             {"status": "COMPLETED", "from_account": "acc-456",
+                              "to_account": "acc-457", "amount": inputs["amount"],
+                              "currency": "MXN", "description": inputs["description"]})
+            self.assertEqual(self.posted("acc-456", self.t123), before - money(inputs["amount"]))
+            rows = self.get("/v1/core-banking/transactions?account_id=acc-456&limit=1",
+                            token=self.t123).json()["transactions"]
+            self.assertEqual((rows[0]["transfer_id"], rows[0]["direction"]),
+                             (answer["transfer_id"], "debit"))
+        elif name == "purchase":
+            self.assertIn(status, (None, 201))
+            self.assertEqual({k: answer[k] for k in ("status", "product_id", "quantity",
+                                                     "account_id", "total")},
+                             {"status": "CONFIRMED", "product_id": "prd-rice", "quantity": 1,
+                              "account_id": "acc-456", "total": "45.90"})
+            self.assertEqual(self.posted("acc-456", self.t123), before - 4590)
+            stored = self.get("/v1/marketplace/purchases/" + answer["purchase_id"],
+                              token=self.t123)
+            self.assertEqual(stored.json()["status"], "CONFIRMED")
+        elif name == "add_beneficiary":
+            self.assertIn(status, (None, 201))
+            self.assertEqual((answer["alias"], answer["name"], answer["destination"]["last4"]),
+                             (inputs["alias"], "Primo Bedrock", "0999"))
+            book = self.get("/v1/crm/beneficiaries?limit=100", token=self.t123).json()
+            self.assertIn(answer["beneficiary_id"],
+                          [b["beneficiary_id"] for b in book["beneficiaries"]])
+        else:
+            self.fail(f"no check for the command {name}: add one to check_command")
+
+    def every_action(self, variant, call):
+        context = {"v": variant, "amount": {"Api": "7.25", "Funcion": "8.50"}[variant],
+                   "purchase_id": None}
+        ops = [(group, path, method, op) for group, doc in self.docs.items()
+               for path, method, op in operations(doc)]
+        # Commands first, so that get_purchase reads the purchase just made.
+        ops.sort(key=lambda o: not self.is_command(o[3]))
+        self.assertEqual({o[3]["operationId"] for o in ops} - set(GOOD_CALLS), set(),
+                         "operations without a row in GOOD_CALLS")
+        for group, path, method, op in ops:
+            name = op["operationId"]
+            with self.subTest(op=name):
+                inputs = {k: v.format(**context) for k, v in GOOD_CALLS[name].items()}
+                before = self.posted("acc-456", self.t123)
+                status, answer = call(group, path, method, op, inputs)
+                if name == "purchase":
+                    context["purchase_id"] = answer.get("purchase_id")
+                if self.is_command(op):
+                    self.check_command(name, status, answer, inputs, before)
+                    continue
+                rest = self.rest_read(path, method, op, inputs)
+                self.assertEqual(rest.status, 200, rest)
+                self.assertIn(status, (None, 200))
+                self.assertEqual(answer, rest.json())
+                self.assertIn("summary", answer)
+
+    @staticmethod
+    def is_command(op):
+        schema = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+        return "request_id" in schema.get("schema", {}).get("properties", {})
+
+    def test_every_action_answers_an_api_event_as_rest_does(self):
+        self.every_action("Api", self.api_call)
+
+    def test_every_action_answers_a_function_event_as_rest_does(self):
+        self.every_action("Funcion", self.function_call)
 
     def test_balance_through_the_api_variant_names_the_last_four_digits(self):
         event = api_event("core-banking", "/v1/core-banking/balance", "get",
@@ -265,7 +362,7 @@ class AgentDoors(ServerTestCase):
             ("amount", "number", "99999999.00")])
         state, text = self.assertFunctionEnvelope(self.call_bedrock(e), e)
         self.assertIsNone(state)
-        self.assertIn("code", json.loads(text))
+        self.assertEqual(json.loads(text)["code"], "amount_limit_exceeded")
 
     def test_the_person_comes_from_session_attributes_only(self):
         e = function_event("core-banking", "get_balance", [("user_id", "string", "user-456")])
@@ -388,6 +485,9 @@ class AgentDoors(ServerTestCase):
             "name": "transfer", "arguments": {"from_account": "acc-456", "to_account": "acc-457",
                                               "amount": 99999999.00}}}, session=sid).json()
         self.assertTrue(r["result"]["isError"])
+        self.assertEqual(json.loads(r["result"]["content"][0]["text"])["code"],
+                         "amount_limit_exceeded")
+        self.assertNotIn("structuredContent", r["result"])
         move = {"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {
             "name": "transfer", "arguments": {"from_account": "acc-456", "to_account": "acc-457",
                                               "amount": "4.00"}}}

@@ -132,7 +132,7 @@ class CliBesideServer(unittest.TestCase):
         self.assertEqual(out[1]["result"], {})
 
     def test_the_official_sdk_client_over_stdio_beside_the_server(self):
-        ensure_packages(self)
+        ensure_packages()
         token = self.server.token(user="user-123")
         p = subprocess.run(["node", "mcp_e2e.mjs", os.path.abspath(BIN), self.dir,
                             f"http://127.0.0.1:{self.server.port}", token],

@@ -36,6 +36,7 @@ class DurabilityTest(unittest.TestCase):
         self.server = Server(data_dir=self.dir).start()
         self.tokens = {p: self.server.token(user=p) for p in PEOPLE}
         self.seen_balances = set()
+        self.refusals = set()  # (status, code) of every refused transfer
 
     def tearDown(self):
         if self.server.proc is not None:
@@ -94,6 +95,8 @@ class DurabilityTest(unittest.TestCase):
                     continue
                 with lock:
                     statuses.append(r.status)
+                    if r.status >= 400:
+                        self.refusals.add((r.status, r.json().get("code")))
                     if r.status == 201:
                         j = r.json()
                         self.seen_balances.add(j["balance_after"])
@@ -125,8 +128,11 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(before, {a: v for a, (_, v) in DEMO.items()})
         statuses = self.run_transfers(1000)
         self.assertEqual(len(statuses), 1000)
-        self.assertFalse([s for s in statuses if s >= 500], "server errors")
         self.assertGreater(statuses.count(201), 300)
+        # Random amounts among the demo accounts can only run out of money or meet the
+        # inactive acc-790; any other refusal (a 500, a 409 on unique keys) is a fault.
+        self.assertLessEqual(self.refusals, {(422, "insufficient_funds"),
+                                             (422, "account_inactive")})
         after = self.balances()
         self.assertEqual(sum(after.values()), sum(before.values()))
         self.assert_balances_equal_history()

@@ -100,12 +100,12 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(r.status, expect, r)
         return cid
 
-    def post(self, path, body, token=None):
+    def post(self, path, body, token=None, expect=201):
         self.n += 1
         cid = f"evt-test-{self.n}-{time.time_ns()}"
         r = self.server.request("POST", path, token=token or self.token, body=body,
                                 headers={"Idempotency-Key": cid, "X-Correlation-Id": cid})
-        self.assertIn(r.status, (200, 201), r)
+        self.assertEqual(r.status, expect, r)
         return cid
 
     def envelopes(self, cid):
@@ -113,6 +113,15 @@ class EventsTest(unittest.TestCase):
         out = run_cli("events", "list", "--data", self.server.data_dir, "--correlation-id", cid,
                       "--json").stdout.strip().splitlines()
         return [json.loads(line, parse_float=decimal.Decimal) for line in out]
+
+    def delivery_rows(self, event_id, rule):
+        db = sqlite3.connect(f"file:{os.path.join(self.server.data_dir, 'centli.db')}?mode=ro",
+                             uri=True)
+        try:
+            return db.execute("SELECT status, attempts FROM deliveries WHERE event_id = ? AND "
+                              "rule = ?", (event_id, rule)).fetchall()
+        finally:
+            db.close()
 
     def deliveries(self, event_id):
         db = sqlite3.connect(f"file:{os.path.join(self.server.data_dir, 'centli.db')}?mode=ro",
@@ -162,7 +171,11 @@ class EventsTest(unittest.TestCase):
         cid = self.transfer()
         got = wait_for(lambda: len(self.receiver.for_event("/flaky", cid)) >= 3)
         self.assertTrue(got)
-        time.sleep(0.5)
+        event_id = json.loads(self.receiver.for_event("/flaky", cid)[0][1])["event_id"]
+        # Once the delivery is recorded as delivered no attempt follows: then count them.
+        state = wait_for(lambda: [r for r in self.delivery_rows(event_id, "flaky")
+                                  if r[0] == "delivered"])
+        self.assertEqual(state, [("delivered", 3)])
         self.assertEqual(len(self.receiver.for_event("/flaky", cid)), 3)
         self.assertFalse([d for d in self.dlq() if d["rule"] == "flaky"])
 
@@ -198,7 +211,7 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertIn("dead_letters", r.json())
         r = self.server.request("DELETE", "/v1/admin/events/dlq", token=self.token)
-        self.assertEqual(r.status, 403, r)
+        self.assertEqual((r.status, r.json()["code"]), (403, "forbidden"), r)
         before = {d["dead_id"] for d in self.dlq()}
         self.assertTrue(before)
         r = self.server.request("DELETE", "/v1/admin/events/dlq", token=admin)

@@ -3,10 +3,11 @@ with money conserved throughout. Reads the outbox through sqlite3 on the data di
 
 import os
 import sqlite3
+import tempfile
 import time
 import unittest
 
-from harness import Server, ServerTestCase, money
+from harness import Server, ServerTestCase, money, run_cli
 
 SUCCESS = ["PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_COMPLETED", "PURCHASE_CONFIRMED"]
 FAILURE = ["PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_FAILED", "COMPENSATION_REQUIRED",
@@ -177,13 +178,13 @@ class Purchases(ServerTestCase):
 
 class Faults(unittest.TestCase):
     def test_production_start_refuses_test_faults(self):
+        # Without CENTLI_TEST_MODE, whatever the environment running the tests holds.
         env = {k: v for k, v in os.environ.items() if k != "CENTLI_TEST_MODE"}
-        from harness import run_cli
-        import tempfile
-        d = tempfile.mkdtemp(prefix="centli-test-")
-        p = run_cli("serve", "--data", d, "--listen", "127.0.0.1:0", "--test-faults",
-                    "fail-payment", check=False, timeout=10)
-        self.assertNotEqual(p.returncode, 0)
+        with tempfile.TemporaryDirectory(prefix="centli-test-") as d:
+            p = run_cli("serve", "--data", d, "--listen", "127.0.0.1:0", "--test-faults",
+                        "fail-payment", check=False, timeout=10, env=env)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--test-faults", p.stderr)
         self.assertIn("CENTLI_TEST_MODE", p.stderr)
 
     def test_crash_between_reserved_and_payment_converges_after_restart(self):

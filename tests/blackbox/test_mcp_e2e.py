@@ -1,6 +1,8 @@
 """MCP end to end with the official TypeScript SDK client (stdio and Streamable HTTP), and
 `@redocly/cli lint` over every OpenAPI document. Installs tests/mcp's npm packages (npm ci,
-from the lock file) only when node_modules is missing."""
+from the lock file) when one is missing. Node.js, npm or a package that cannot be installed is
+a failure saying what is missing, never a skip: a skipped test would let the suite pass
+without ever running the SDK client."""
 
 import os
 import re
@@ -13,30 +15,38 @@ from harness import BIN, Server, run_cli
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MCP_DIR = os.path.join(ROOT, "tests", "mcp")
+# What tests/mcp/package.json depends on; each must be in node_modules.
+PACKAGES = ("@modelcontextprotocol/sdk", "@redocly/cli")
 NODE_TIMEOUT_S = 180
 INSTALL_TIMEOUT_S = 600
 
 
-def ensure_packages(test):
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        # scripts/test installs Node.js; in CI a missing node is a failure, never a skip.
-        if os.environ.get("CI"):
-            raise AssertionError("node and npm are needed for the MCP SDK tests")
-        test.skipTest("node and npm are needed for the MCP SDK tests")
-    if os.path.isdir(os.path.join(MCP_DIR, "node_modules")):
+def missing_packages():
+    return [p for p in PACKAGES if not os.path.isdir(os.path.join(MCP_DIR, "node_modules", p))]
+
+
+def ensure_packages():
+    """Fails (AssertionError) unless node, npm and npx are on PATH and every package in
+    PACKAGES is installed in tests/mcp, running `npm ci` first when one is missing."""
+    tools = [t for t in ("node", "npm", "npx") if shutil.which(t) is None]
+    if tools:
+        raise AssertionError(
+            f"{', '.join(tools)} not found on PATH: the MCP SDK and OpenAPI lint tests need "
+            "Node.js and npm (scripts/install-deps --test installs them)")
+    if not missing_packages():
         return
-    for args in (["npm", "ci", "--no-audit", "--no-fund"],
-                 ["npm", "install", "--no-audit", "--no-fund"]):
-        p = subprocess.run(args, cwd=MCP_DIR, capture_output=True, text=True,
-                           timeout=INSTALL_TIMEOUT_S)
-        if p.returncode == 0:
-            return
-    raise AssertionError("npm could not install tests/mcp: " + p.stderr[-2000:])
+    p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=MCP_DIR,
+                       capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+    still = missing_packages()
+    if p.returncode != 0 or still:
+        raise AssertionError(f"npm ci in tests/mcp exited {p.returncode} and "
+                             f"{', '.join(still) or 'no package'} is missing: " +
+                             (p.stdout + p.stderr)[-2000:])
 
 
 class McpSdkEndToEnd(unittest.TestCase):
     def setUp(self):
-        ensure_packages(self)
+        ensure_packages()
         self.tmp = tempfile.mkdtemp(prefix="centli-mcp-")
 
     def tearDown(self):

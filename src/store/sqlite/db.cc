@@ -15,7 +15,9 @@ Stmt& Stmt::bind(int index, std::int64_t v) {
 }
 
 Stmt& Stmt::bind(int index, std::string_view v) {
-  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  // An empty view may have no data pointer, which SQLite would bind as NULL: text is text.
+  sqlite3_bind_text(stmt_, index, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 

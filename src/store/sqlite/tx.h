@@ -5,6 +5,8 @@
 #include <cstdint>
 
 #include "store/port.h"
+#include "store/sqlite/accounts.h"
+#include "store/sqlite/beneficiaries.h"
 #include "store/sqlite/credentials.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/events.h"
@@ -15,7 +17,10 @@ namespace centli::store::sqlite_impl {
 template <class Base>
 class Tx : public Base {
  public:
-  explicit Tx(sqlite::Db& db) : db_(db), credentials_(db), idempotency_(db) {}
+  explicit Tx(sqlite::Db& db)
+      : db_(db), accounts_(db), beneficiaries_(db), credentials_(db), idempotency_(db) {}
+  Accounts& accounts() override { return accounts_; }
+  Beneficiaries& beneficiaries() override { return beneficiaries_; }
   Credentials& credentials() override { return credentials_; }
   Idempotency& idempotency() override { return idempotency_; }
   Outbox& outbox() override { return outbox_; }
@@ -28,6 +33,8 @@ class Tx : public Base {
   sqlite::Db& db_;
 
  private:
+  SqliteAccounts accounts_;
+  SqliteBeneficiaries beneficiaries_;
   SqliteCredentials credentials_;
   SqliteIdempotency idempotency_;
   // Initialized from db_, declared (and so initialized) before them.

@@ -1,8 +1,9 @@
-#include "store/beneficiary_store.h"
+#include "store/sqlite/beneficiaries.h"
 
+#include "store/sqlite/errors.h"
 #include "util/assert.h"
 
-namespace centli::store {
+namespace centli::store::sqlite_impl {
 namespace {
 
 // The account number comes from the target account for masked display; a CLABE row has none.
@@ -44,84 +45,85 @@ Beneficiary read_beneficiary(const sqlite::Stmt& st) {
   return b;
 }
 
-std::expected<std::vector<Beneficiary>, sqlite::DbError> read_all(sqlite::Stmt& st) {
+Result<std::vector<Beneficiary>> read_all(sqlite::Stmt& st) {
   std::vector<Beneficiary> out;
   for (;;) {
     auto row = st.step();
-    if (!row) return std::unexpected(row.error());
+    if (!row) return std::unexpected(to_error(row.error()));
     if (!*row) break;
     out.push_back(read_beneficiary(st));
   }
   return out;
 }
 
-std::expected<std::optional<Beneficiary>, sqlite::DbError> read_one(sqlite::Stmt& st) {
+Result<std::optional<Beneficiary>> read_one(sqlite::Stmt& st) {
   auto row = st.step();
-  if (!row) return std::unexpected(row.error());
+  if (!row) return std::unexpected(to_error(row.error()));
   if (!*row) return std::optional<Beneficiary>();
   return std::optional<Beneficiary>(read_beneficiary(st));
 }
 
 }  // namespace
 
-std::expected<std::optional<Beneficiary>, sqlite::DbError> load_beneficiary(
-    sqlite::Db& db, std::string_view user_id, std::string_view beneficiary_id) {
-  auto st = db.prepare(kSelectBeneficiary);
-  if (!st) return std::unexpected(st.error());
+Result<std::optional<Beneficiary>> SqliteBeneficiaries::load(std::string_view user_id,
+                                                             std::string_view beneficiary_id) {
+  auto st = db_.prepare(kSelectBeneficiary);
+  if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id).bind(2, beneficiary_id);
   return read_one(*st);
 }
 
-std::expected<std::optional<Beneficiary>, sqlite::DbError> find_beneficiary_by_alias(
-    sqlite::Db& db, std::string_view user_id, std::string_view alias_normalized) {
-  auto st = db.prepare(kSelectBeneficiaryByAlias);
-  if (!st) return std::unexpected(st.error());
+Result<std::optional<Beneficiary>> SqliteBeneficiaries::find_by_alias(
+    std::string_view user_id, std::string_view alias_normalized) {
+  auto st = db_.prepare(kSelectBeneficiaryByAlias);
+  if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id).bind(2, alias_normalized);
   return read_one(*st);
 }
 
-std::expected<std::vector<Beneficiary>, sqlite::DbError> list_beneficiaries(
-    sqlite::Db& db, std::string_view user_id) {
-  auto st = db.prepare(kSelectBeneficiariesOfUser);
-  if (!st) return std::unexpected(st.error());
+Result<std::vector<Beneficiary>> SqliteBeneficiaries::of_user(std::string_view user_id) {
+  auto st = db_.prepare(kSelectBeneficiariesOfUser);
+  if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id);
   return read_all(*st);
 }
 
-std::expected<std::vector<Beneficiary>, sqlite::DbError> page_beneficiaries(
-    sqlite::Db& db, std::string_view user_id, std::string_view after_alias_normalized,
-    std::string_view after_id, std::int64_t limit) {
-  auto st = db.prepare(kSelectBeneficiaryPage);
-  if (!st) return std::unexpected(st.error());
+Result<std::vector<Beneficiary>> SqliteBeneficiaries::page(std::string_view user_id,
+                                                           std::string_view after_alias_normalized,
+                                                           std::string_view after_id,
+                                                           std::int64_t limit) {
+  auto st = db_.prepare(kSelectBeneficiaryPage);
+  if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id).bind(2, after_alias_normalized).bind(3, after_id).bind(4, limit);
   return read_all(*st);
 }
 
-std::expected<std::int64_t, sqlite::DbError> count_beneficiaries(sqlite::Db& db,
-                                                                 std::string_view user_id) {
-  auto st = db.prepare(kCountBeneficiaries);
-  if (!st) return std::unexpected(st.error());
+Result<std::int64_t> SqliteBeneficiaries::count(std::string_view user_id) {
+  auto st = db_.prepare(kCountBeneficiaries);
+  if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id);
   auto row = st->step();
-  if (!row) return std::unexpected(row.error());
+  if (!row) return std::unexpected(to_error(row.error()));
   return *row ? st->int64(0) : 0;
 }
 
-std::expected<void, sqlite::DbError> insert_beneficiary(WriteTx& tx, const Beneficiary& b) {
+Result<void> SqliteBeneficiaries::insert(const Beneficiary& b) {
   CENTLI_ASSERT(b.account_id.has_value() != b.clabe.has_value());
-  auto st = tx.db().prepare(kInsertBeneficiary);
-  if (!st) return std::unexpected(st.error());
-  return st->bind(1, b.user_id)
-      .bind(2, b.beneficiary_id)
-      .bind(3, b.alias)
-      .bind(4, b.alias_normalized)
-      .bind(5, b.name)
-      .bind(6, b.account_id)
-      .bind(7, b.clabe)
-      .bind(8, b.bank_code)
-      .bind(9, b.bank_name)
-      .bind(10, b.created_ms)
-      .exec();
+  auto st = db_.prepare(kInsertBeneficiary);
+  if (!st) return std::unexpected(to_error(st.error()));
+  auto done = st->bind(1, b.user_id)
+                  .bind(2, b.beneficiary_id)
+                  .bind(3, b.alias)
+                  .bind(4, b.alias_normalized)
+                  .bind(5, b.name)
+                  .bind(6, b.account_id)
+                  .bind(7, b.clabe)
+                  .bind(8, b.bank_code)
+                  .bind(9, b.bank_name)
+                  .bind(10, b.created_ms)
+                  .exec();
+  if (!done) return std::unexpected(to_error(done.error()));
+  return {};
 }
 
-}  // namespace centli::store
+}  // namespace centli::store::sqlite_impl
