@@ -18,9 +18,6 @@ inline Error store_error(const store::Error& e) {
 inline Error store_error(const sqlite::DbError& e) {
   return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
 }
-inline Error store_error(const store::Error& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
 
 inline bool english(std::string_view locale) { return locale.starts_with("en"); }
 
