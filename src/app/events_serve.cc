@@ -6,15 +6,10 @@
 #include "actions/dispatcher.h"
 #include "events/admin.h"
 #include "events/bus.h"
+#include "store/events.h"
 
 namespace centli::app {
 namespace {
-
-// Test-only consumer: counts applications per event in meta, so a test can see each event
-// applied exactly once ("test_consumer:<event_id>" = "1").
-constexpr const char* kTestConsumerApply =
-    "INSERT INTO meta (key, value) VALUES ('test_consumer:' || ?1, '1') "
-    "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)";
 
 std::expected<std::string, std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -63,10 +58,9 @@ std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOpti
     if (auto allowed = require_test_mode("--test-consumer", "{}"); !allowed) return allowed;
     rt.bus->register_consumer(
         "test_consumer", R"({"event_type":["TRANSFER_COMPLETED"]})",
+        // Counts applications per event, so a test can see each applied exactly once.
         [](store::WriteTx& tx, const events::Envelope& e) -> std::expected<void, Error> {
-          auto st = tx.db().prepare(kTestConsumerApply);
-          if (!st) return std::unexpected(Error{ErrorCode::kInternal, st.error().message, "", ""});
-          if (auto r = st->bind(1, e.event_id).exec(); !r) {
+          if (auto r = tx.inbox().test_count_application(e.event_id); !r) {
             return std::unexpected(Error{ErrorCode::kInternal, r.error().message, "", ""});
           }
           return {};

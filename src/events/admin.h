@@ -10,22 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "store/events.h"
 #include "store/store.h"
 
 namespace centli::events {
 
-struct DeadLetter {
-  std::string dead_id;
-  std::string event_id;
-  std::string event_type;
-  std::string correlation_id;
-  std::string rule;
-  std::string target;
-  std::int64_t attempts = 0;
-  std::string last_error;
-  std::int64_t dead_ms = 0;
-  std::string envelope;  // the event, as archived (empty once swept)
-};
+// A dead letter as listed, with its event from the archive (store/events.h).
+using DeadLetter = store::DeadLetter;
 
 // Dead letters, oldest first, at most limits::kEventsListMax; only `dead_id` when not empty.
 std::expected<std::vector<DeadLetter>, std::string> dlq_list(store::Store& store,
@@ -38,19 +29,11 @@ std::expected<std::int64_t, std::string> dlq_purge(store::Store& store, std::str
 // {"dead_letters":[...]} for the CLI's --json and the admin route.
 std::string dead_letters_json(const std::vector<DeadLetter>& rows);
 
-struct ArchivedEvent {
-  std::int64_t seq = 0;
-  std::string event_id, event_type, correlation_id;
-  std::int64_t created_ms = 0;
-  std::string envelope;
-};
+// An event of the archive (the outbox).
+using ArchivedEvent = store::OutboxEvent;
 
-struct EventFilter {
-  std::string event_type;      // empty: any
-  std::string correlation_id;  // empty: any
-  std::int64_t since_ms = 0;
-  std::int64_t after_seq = 0;
-};
+// Event type and correlation id (empty: any), since_ms, after_seq.
+using EventFilter = store::ArchiveFilter;
 
 // Archived events in commit order, at most limits::kEventsListMax.
 std::expected<std::vector<ArchivedEvent>, std::string> list_events(store::Store& store,

@@ -14,7 +14,7 @@
 #include "events/pattern.h"
 #include "http/client.h"
 #include "obs/log.h"
-#include "store/sqlite/db.h"
+#include "store/events.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -22,51 +22,8 @@
 namespace centli::events {
 namespace {
 
-constexpr const char* kCursorKey = "events.dispatch_seq";
-constexpr const char* kSelectCursor = "SELECT value FROM meta WHERE key = ?1";
-constexpr const char* kUpsertCursor =
-    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-constexpr const char* kSelectOutboxAfter =
-    "SELECT seq, event_id, envelope FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2";
-constexpr const char* kSelectOutboxWindow =
-    "SELECT seq, event_id, envelope FROM outbox WHERE created_ms >= ?1 AND created_ms <= ?2 "
-    "AND seq > ?3 ORDER BY seq LIMIT ?4";
-constexpr const char* kInsertDelivery =
-    "INSERT OR IGNORE INTO deliveries (seq, event_id, rule, target, status, attempts, first_ms, "
-    "next_ms, updated_ms, replay) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5, ?6)";
-constexpr const char* kSelectReplays =
-    "SELECT replay_id, from_ms, to_ms, rule FROM replay_requests WHERE done_ms IS NULL "
-    "ORDER BY replay_id LIMIT 16";
-constexpr const char* kFinishReplay =
-    "UPDATE replay_requests SET done_ms = ?2 WHERE replay_id = ?1";
-constexpr const char* kSelectDue =
-    "SELECT d.delivery_id, d.attempts, d.first_ms, d.replay, o.seq, o.event_id, o.event_type, "
-    "o.source, o.user_id, o.correlation_id, o.created_ms, o.envelope FROM deliveries d "
-    "JOIN outbox o ON o.seq = d.seq WHERE d.target = ?1 AND d.status = 'pending' "
-    "AND d.next_ms <= ?2 ORDER BY d.next_ms, d.delivery_id LIMIT ?3";
-constexpr const char* kMarkDelivered =
-    "UPDATE deliveries SET status = 'delivered', attempts = ?2, updated_ms = ?3, "
-    "last_error = '' WHERE delivery_id = ?1 AND status = 'pending'";
-constexpr const char* kMarkRetry =
-    "UPDATE deliveries SET attempts = ?2, next_ms = ?3, updated_ms = ?4, last_error = ?5 "
-    "WHERE delivery_id = ?1 AND status = 'pending'";
-constexpr const char* kMarkDead =
-    "UPDATE deliveries SET status = 'dead', attempts = ?2, updated_ms = ?3, last_error = ?4 "
-    "WHERE delivery_id = ?1 AND status = 'pending'";
-constexpr const char* kInsertDead =
-    "INSERT OR REPLACE INTO dead_letters (dead_id, delivery_id, event_id, rule, target, "
-    "attempts, last_error, dead_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-constexpr const char* kSelectInbox = "SELECT 1 FROM inbox WHERE consumer = ?1 AND event_id = ?2";
-constexpr const char* kInsertInbox =
-    "INSERT INTO inbox (consumer, event_id, applied_ms) VALUES (?1, ?2, ?3)";
-// Retention: events past the cut that the dispatcher has seen, with nothing pending or dead.
-constexpr const char* kSweepDeliveries =
-    "DELETE FROM deliveries WHERE status = 'delivered' AND seq IN (SELECT seq FROM outbox "
-    "WHERE created_ms < ?1 AND seq <= ?2)";
-constexpr const char* kSweepOutbox =
-    "DELETE FROM outbox WHERE created_ms < ?1 AND seq <= ?2 AND NOT EXISTS "
-    "(SELECT 1 FROM deliveries d WHERE d.seq = outbox.seq)";
+// Replay requests enqueued per dispatcher pass; the rest wait for the next pass.
+constexpr std::int64_t kReplayRequestsPerPass = 16;
 
 struct CompiledRule {
   Rule rule;
@@ -121,6 +78,8 @@ struct Wake {
   }
 };
 
+using OutboxRows = std::vector<store::OutboxEvent>;
+
 std::string target_key(const std::string& rule, std::size_t index) {
   return rule + "/" + std::to_string(index);
 }
@@ -161,10 +120,8 @@ struct Bus::Impl {
   bool replay_pass();
   void sweep();
   std::int64_t read_cursor();
-  bool insert_deliveries(
-      std::int64_t seq_from, std::int64_t replay,
-      const std::vector<std::tuple<std::int64_t, std::string, std::string>>& rows,
-      const std::string& only_rule, std::int64_t cursor, std::int64_t replay_id);
+  bool insert_deliveries(std::int64_t seq_from, std::int64_t replay, const OutboxRows& rows,
+                         const std::string& only_rule, std::int64_t cursor, std::int64_t replay_id);
   void work_loop(Worker& w);
   bool work_pass(Worker& w, std::mt19937_64& rng);
   std::vector<Due> claim_due(Worker& w);
@@ -286,26 +243,7 @@ void Bus::Impl::dispatch_loop() {
 
 std::int64_t Bus::Impl::read_cursor() {
   auto reader = store.reader();
-  auto st = reader.db().prepare(kSelectCursor);
-  if (!st) return -1;
-  st->bind(1, kCursorKey);
-  auto row = st->step();
-  if (!row) return -1;
-  if (!*row) return 0;
-  return std::stoll(st->text(0));
-}
-
-using OutboxRows = std::vector<std::tuple<std::int64_t, std::string, std::string>>;
-
-// Reads up to `limit` outbox rows (seq, event_id, envelope) from `st`, already bound.
-static OutboxRows read_rows(sqlite::Stmt& st) {
-  OutboxRows rows;
-  for (;;) {
-    auto more = st.step();
-    if (!more || !*more) break;
-    rows.emplace_back(st.int64(0), st.text(1), st.text(2));
-  }
-  return rows;
+  return reader.tx().deliveries().dispatch_cursor().value_or(-1);
 }
 
 bool Bus::Impl::dispatch_pass() {
@@ -314,13 +252,13 @@ bool Bus::Impl::dispatch_pass() {
   OutboxRows rows;
   {
     auto reader = store.reader();
-    auto st = reader.db().prepare(kSelectOutboxAfter);
-    if (!st) return false;
-    st->bind(1, cursor).bind(2, static_cast<std::int64_t>(limits::kDispatchBatchMax));
-    rows = read_rows(*st);
+    auto read =
+        reader.tx().outbox().after(cursor, static_cast<std::int64_t>(limits::kDispatchBatchMax));
+    if (!read) return false;
+    rows = std::move(*read);
   }
   if (rows.empty()) return false;
-  const std::int64_t last = std::get<0>(rows.back());
+  const std::int64_t last = rows.back().seq;
   if (!insert_deliveries(cursor, 0, rows, "", last, 0)) return false;
   return rows.size() == limits::kDispatchBatchMax;
 }
@@ -337,15 +275,15 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
     std::string target;
   };
   std::vector<Row> out;
-  for (const auto& [seq, event_id, text] : rows) {
+  for (const auto& e : rows) {
     rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
+    doc.Parse(e.envelope.data(), e.envelope.size());
     if (doc.HasParseError()) continue;
     for (const auto& r : rules) {
       if (!only_rule.empty() && r.rule.name != only_rule) continue;
       if (!r.pattern.matches(doc)) continue;
       for (std::size_t i = 0; i < r.rule.targets.size(); ++i) {
-        out.push_back(Row{seq, &event_id, &r.rule.name, target_key(r.rule.name, i)});
+        out.push_back(Row{e.seq, &e.event_id, &r.rule.name, target_key(r.rule.name, i)});
       }
     }
   }
@@ -358,21 +296,18 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
   bool ok = true;
   const bool committed = store.write_sync([&](store::WriteTx& tx) {
     for (const auto& row : out) {
-      auto st = tx.db().prepare(kInsertDelivery);
-      if (!st || !st->bind(1, row.seq)
-                      .bind(2, *row.event_id)
-                      .bind(3, *row.rule)
-                      .bind(4, row.target)
-                      .bind(5, tx.now_ms())
-                      .bind(6, replay)
-                      .exec()) {
+      if (!tx.deliveries().insert({.seq = row.seq,
+                                   .event_id = *row.event_id,
+                                   .rule = *row.rule,
+                                   .target = row.target,
+                                   .replay = replay != 0,
+                                   .enqueued_ms = tx.now_ms()})) {
         ok = false;
         return;
       }
     }
     if (cursor > 0 && replay_id == 0) {
-      auto st = tx.db().prepare(kUpsertCursor);
-      if (!st || !st->bind(1, kCursorKey).bind(2, std::to_string(cursor)).exec()) ok = false;
+      if (!tx.deliveries().set_dispatch_cursor(cursor)) ok = false;
     }
   });
   if (committed && ok && advance) {
@@ -383,16 +318,12 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
 }
 
 bool Bus::Impl::replay_pass() {
-  std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::string>> requests;
+  std::vector<store::ReplayRequest> requests;
   {
     auto reader = store.reader();
-    auto st = reader.db().prepare(kSelectReplays);
-    if (!st) return false;
-    for (;;) {
-      auto more = st->step();
-      if (!more || !*more) break;
-      requests.emplace_back(st->int64(0), st->int64(1), st->int64(2), st->text(3));
-    }
+    auto read = reader.tx().deliveries().open_replays(kReplayRequestsPerPass);
+    if (!read) return false;
+    requests = std::move(*read);
   }
   for (const auto& [id, from_ms, to_ms, rule] : requests) {
     std::int64_t after = 0;
@@ -402,22 +333,17 @@ bool Bus::Impl::replay_pass() {
       OutboxRows rows;
       {
         auto reader = store.reader();
-        auto st = reader.db().prepare(kSelectOutboxWindow);
-        if (!st) return false;
-        st->bind(1, from_ms)
-            .bind(2, to_ms)
-            .bind(3, after)
-            .bind(4, static_cast<std::int64_t>(limits::kDispatchBatchMax));
-        rows = read_rows(*st);
+        auto read = reader.tx().outbox().window(
+            from_ms, to_ms, after, static_cast<std::int64_t>(limits::kDispatchBatchMax));
+        if (!read) return false;
+        rows = std::move(*read);
       }
       if (rows.empty()) break;
-      after = std::get<0>(rows.back());
+      after = rows.back().seq;
       if (!insert_deliveries(0, 1, rows, rule, 0, id)) return false;
     }
-    store.write_sync([id](store::WriteTx& tx) {
-      if (auto st = tx.db().prepare(kFinishReplay))
-        (void)st->bind(1, id).bind(2, tx.now_ms()).exec();
-    });
+    store.write_sync(
+        [id](store::WriteTx& tx) { (void)tx.deliveries().finish_replay(id, tx.now_ms()); });
     obs::log(obs::Level::kInfo, "events replay requested deliveries",
              {"", "", "", "", "{\"replay_id\":" + std::to_string(id) + "}"});
   }
@@ -429,8 +355,8 @@ void Bus::Impl::sweep() {
   if (cursor <= 0) return;
   const std::int64_t cut = util::now_ms() - options.retention_days * 86'400'000;
   store.write_sync([&](store::WriteTx& tx) {
-    if (auto st = tx.db().prepare(kSweepDeliveries)) (void)st->bind(1, cut).bind(2, cursor).exec();
-    if (auto st = tx.db().prepare(kSweepOutbox)) (void)st->bind(1, cut).bind(2, cursor).exec();
+    (void)tx.deliveries().sweep_delivered(cut, cursor);
+    (void)tx.outbox().sweep(cut, cursor);
   });
 }
 
@@ -450,35 +376,35 @@ void Bus::Impl::work_loop(Worker& w) {
   }
 }
 
-static Envelope envelope_from(sqlite::Stmt& st) {
+static Envelope envelope_from(store::OutboxEvent&& o) {
   Envelope e;
-  e.seq = st.int64(4);
-  e.event_id = st.text(5);
-  e.event_type = st.text(6);
-  e.source = st.text(7);
-  e.user_id = st.text(8);
-  e.correlation_id = st.text(9);
-  e.created_ms = st.int64(10);
-  e.json = st.text(11);
+  e.seq = o.seq;
+  e.event_id = std::move(o.event_id);
+  e.event_type = std::move(o.event_type);
+  e.source = std::move(o.source);
+  e.user_id = std::move(o.user_id);
+  e.correlation_id = std::move(o.correlation_id);
+  e.created_ms = o.created_ms;
+  e.json = std::move(o.envelope);
   e.doc.Parse(e.json.data(), e.json.size());
   return e;
 }
 
 std::vector<Due> Bus::Impl::claim_due(Worker& w) {
   std::vector<Due> due;
-  auto reader = store.reader();
-  auto st = reader.db().prepare(kSelectDue);
-  if (!st) return due;
-  st->bind(1, w.key)
-      .bind(2, util::now_ms())
-      .bind(3, static_cast<std::int64_t>(limits::kDeliveryClaimMax));
-  for (;;) {
-    auto more = st->step();
-    if (!more || !*more) break;
-    Due d{envelope_from(*st), {}, st->int64(3) != 0};
-    d.a.delivery_id = st->int64(0);
-    d.a.attempts = static_cast<int>(st->int64(1)) + 1;
-    d.a.first_ms = st->int64(2);
+  std::vector<store::DueDelivery> rows;
+  {
+    auto reader = store.reader();
+    auto read = reader.tx().deliveries().due(w.key, util::now_ms(),
+                                             static_cast<std::int64_t>(limits::kDeliveryClaimMax));
+    if (!read) return due;
+    rows = std::move(*read);
+  }
+  for (auto& row : rows) {
+    Due d{envelope_from(std::move(row.event)), {}, row.replay};
+    d.a.delivery_id = row.delivery_id;
+    d.a.attempts = static_cast<int>(row.attempts) + 1;
+    d.a.first_ms = row.first_ms;
     d.a.event_id = d.env.event_id;
     due.push_back(std::move(d));
   }
@@ -512,21 +438,14 @@ void Bus::Impl::apply_internal(Worker& w, std::vector<Due>& due, std::mt19937_64
   store.write_sync([&](store::WriteTx& tx) {
     for (std::size_t i = 0; i < due.size(); ++i) {
       Attempt& a = due[i].a;
-      auto seen = tx.db().prepare(kSelectInbox);
-      bool applied = false;
-      if (seen) {
-        seen->bind(1, w.target->consumer).bind(2, a.event_id);
-        auto row = seen->step();
-        applied = row && *row;
-      }
+      // A failed check counts as not applied: the inbox insert then refuses a repeat.
+      auto seen = tx.inbox().contains(w.target->consumer, a.event_id);
+      bool applied = seen && *seen;
       if (!applied) {
-        sqlite::Savepoint sp(tx.db());
+        store::Savepoint sp(tx);
         auto r = c.fn(tx, due[i].env);
         if (r) {
-          auto ins = tx.db().prepare(kInsertInbox);
-          if (ins &&
-              ins->bind(1, w.target->consumer).bind(2, a.event_id).bind(3, tx.now_ms()).exec() &&
-              sp.release()) {
+          if (tx.inbox().insert(w.target->consumer, a.event_id, tx.now_ms()) && sp.release()) {
             applied = true;
           } else {
             a.error = "inbox write failed";
@@ -621,9 +540,7 @@ void Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
                            std::int64_t next_delay_ms) {
   const std::int64_t now = tx.now_ms();
   if (a.ok) {
-    if (auto st = tx.db().prepare(kMarkDelivered)) {
-      (void)st->bind(1, a.delivery_id).bind(2, a.attempts).bind(3, now).exec();
-    }
+    (void)tx.deliveries().mark_delivered(a.delivery_id, a.attempts, now);
     ++w.delivered;
     return;
   }
@@ -631,32 +548,21 @@ void Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
   const bool exhausted = a.permanent || a.attempts >= retry.max_attempts ||
                          now + next_delay_ms - a.first_ms > retry.max_age_s * 1000;
   if (!exhausted) {
-    if (auto st = tx.db().prepare(kMarkRetry)) {
-      (void)st->bind(1, a.delivery_id)
-          .bind(2, a.attempts)
-          .bind(3, now + next_delay_ms)
-          .bind(4, now)
-          .bind(5, a.error)
-          .exec();
-    }
+    (void)tx.deliveries().mark_retry(a.delivery_id, a.attempts, now + next_delay_ms, now, a.error);
     ++w.retried;
     return;
   }
-  auto st = tx.db().prepare(kMarkDead);
-  if (!st) return;
-  (void)st->bind(1, a.delivery_id).bind(2, a.attempts).bind(3, now).bind(4, a.error).exec();
-  if (tx.db().changes() == 0) return;
-  if (auto ins = tx.db().prepare(kInsertDead)) {
-    (void)ins->bind(1, util::random_id("dlq-"))
-        .bind(2, a.delivery_id)
-        .bind(3, a.event_id)
-        .bind(4, w.rule->rule.name)
-        .bind(5, w.key)
-        .bind(6, a.attempts)
-        .bind(7, a.error)
-        .bind(8, now)
-        .exec();
-  }
+  // A delivery no longer pending (recorded or purged meanwhile) gets no dead letter.
+  auto dead = tx.deliveries().mark_dead(a.delivery_id, a.attempts, now, a.error);
+  if (!dead || !*dead) return;
+  (void)tx.dead_letters().insert({.dead_id = util::random_id("dlq-"),
+                                  .delivery_id = a.delivery_id,
+                                  .event_id = a.event_id,
+                                  .rule = w.rule->rule.name,
+                                  .target = w.key,
+                                  .attempts = a.attempts,
+                                  .last_error = a.error,
+                                  .dead_ms = now});
   ++w.dead_lettered;
 }
 

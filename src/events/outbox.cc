@@ -1,18 +1,12 @@
 #include "events/outbox.h"
 
 #include "domain/money.h"
+#include "store/events.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
 
 namespace centli::events {
-namespace {
-
-constexpr const char* kInsertOutbox =
-    "INSERT INTO outbox (event_id, event_type, source, user_id, correlation_id, created_ms, "
-    "envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-
-}  // namespace
 
 void write_amount(json::Writer& w, std::int64_t amount_minor, std::string_view currency) {
   json::key(w, "amount");
@@ -22,7 +16,7 @@ void write_amount(json::Writer& w, std::int64_t amount_minor, std::string_view c
   json::kv(w, "currency", currency);
 }
 
-std::expected<std::string, sqlite::DbError> append(store::WriteTx& tx, const EventDraft& d) {
+store::Result<std::string> append(store::WriteTx& tx, const EventDraft& d) {
   std::string event_id = util::random_id("evt-");
   rapidjson::StringBuffer b;
   json::Writer w(b);
@@ -37,16 +31,13 @@ std::expected<std::string, sqlite::DbError> append(store::WriteTx& tx, const Eve
   json::key(w, "data");
   w.RawValue(d.data_json.data(), d.data_json.size(), rapidjson::kObjectType);
   w.EndObject();
-  auto st = tx.db().prepare(kInsertOutbox);
-  if (!st) return std::unexpected(st.error());
-  auto r = st->bind(1, event_id)
-               .bind(2, d.event_type)
-               .bind(3, d.source)
-               .bind(4, d.user_id)
-               .bind(5, d.correlation_id)
-               .bind(6, tx.now_ms())
-               .bind(7, json::view(b))
-               .exec();
+  auto r = tx.outbox().append(store::OutboxEvent{.event_id = event_id,
+                                                 .event_type = std::string(d.event_type),
+                                                 .source = std::string(d.source),
+                                                 .user_id = std::string(d.user_id),
+                                                 .correlation_id = std::string(d.correlation_id),
+                                                 .created_ms = tx.now_ms(),
+                                                 .envelope = std::string(json::view(b))});
   if (!r) return std::unexpected(r.error());
   return event_id;
 }

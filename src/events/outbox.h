@@ -7,8 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/sqlite/db.h"
-#include "store/store.h"
+#include "store/port.h"
 #include "util/json.h"
 
 namespace centli::events {
@@ -27,7 +26,7 @@ struct EventDraft {
 void write_amount(json::Writer& w, std::int64_t amount_minor, std::string_view currency);
 
 // Appends one event with a fresh random event_id and the transaction's timestamp.
-// Returns the event_id.
-std::expected<std::string, sqlite::DbError> append(store::WriteTx& tx, const EventDraft& draft);
+// Returns the event_id; a store failure leaves no event.
+store::Result<std::string> append(store::WriteTx& tx, const EventDraft& draft);
 
 }  // namespace centli::events

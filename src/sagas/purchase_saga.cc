@@ -64,6 +64,9 @@ constexpr StepRule kSteps[] = {
 Error db_error(const sqlite::DbError& e) {
   return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
 }
+Error db_error(const store::Error& e) {
+  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
+}
 
 struct Purchase {
   std::string purchase_id, user_id, product_id, retailer_id;

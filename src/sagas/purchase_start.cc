@@ -36,6 +36,9 @@ constexpr const char* kSelectSteps =
 Error db_error(const sqlite::DbError& e) {
   return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
 }
+Error db_error(const store::Error& e) {
+  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
+}
 
 benefits::AccountType engine_type(ledger::AccountType t) {
   if (t == ledger::AccountType::kSavings) return benefits::AccountType::kSavings;

@@ -37,6 +37,10 @@ class Accounts;
 class Beneficiaries;
 class Credentials;
 class Idempotency;
+class Outbox;
+class Deliveries;
+class DeadLetters;
+class Inbox;
 
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
@@ -45,6 +49,10 @@ class ReadTx {
   virtual Beneficiaries& beneficiaries() = 0;
   virtual Credentials& credentials() = 0;
   virtual Idempotency& idempotency() = 0;
+  virtual Outbox& outbox() = 0;
+  virtual Deliveries& deliveries() = 0;
+  virtual DeadLetters& dead_letters() = 0;
+  virtual Inbox& inbox() = 0;
   // Transitional, while callers move to repositories (issue 11, step 1): the SQLite connection
   // under the transaction. Removed when no file outside src/store/ calls it.
   virtual sqlite::Db& db() = 0;
@@ -77,6 +85,10 @@ class WriteTxWrapper : public WriteTx {
   Beneficiaries& beneficiaries() override { return target_.beneficiaries(); }
   Credentials& credentials() override { return target_.credentials(); }
   Idempotency& idempotency() override { return target_.idempotency(); }
+  Outbox& outbox() override { return target_.outbox(); }
+  Deliveries& deliveries() override { return target_.deliveries(); }
+  DeadLetters& dead_letters() override { return target_.dead_letters(); }
+  Inbox& inbox() override { return target_.inbox(); }
   sqlite::Db& db() override { return target_.db(); }
   std::int64_t now_ms() const override { return target_.now_ms(); }
   Result<void> savepoint_begin() override { return target_.savepoint_begin(); }

@@ -9,6 +9,7 @@
 #include "store/sqlite/beneficiaries.h"
 #include "store/sqlite/credentials.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/events.h"
 #include "store/sqlite/idempotency.h"
 
 namespace centli::store::sqlite_impl {
@@ -22,6 +23,10 @@ class Tx : public Base {
   Beneficiaries& beneficiaries() override { return beneficiaries_; }
   Credentials& credentials() override { return credentials_; }
   Idempotency& idempotency() override { return idempotency_; }
+  Outbox& outbox() override { return outbox_; }
+  Deliveries& deliveries() override { return deliveries_; }
+  DeadLetters& dead_letters() override { return dead_letters_; }
+  Inbox& inbox() override { return inbox_; }
   sqlite::Db& db() override { return db_; }
 
  protected:
@@ -32,6 +37,11 @@ class Tx : public Base {
   SqliteBeneficiaries beneficiaries_;
   SqliteCredentials credentials_;
   SqliteIdempotency idempotency_;
+  // Initialized from db_, declared (and so initialized) before them.
+  SqliteOutbox outbox_{db_};
+  SqliteDeliveries deliveries_{db_};
+  SqliteDeadLetters dead_letters_{db_};
+  SqliteInbox inbox_{db_};
 };
 
 class ReadTxImpl final : public Tx<ReadTx> {

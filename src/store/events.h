@@ -1,0 +1,179 @@
+// The event tables: the outbox (every committed event, kept as the archive until retention
+// sweeps it), the deliveries the bus makes of each event for each target, dead letters, the
+// inbox of internal consumers, replay requests and the dispatcher's cursor. Formats and
+// behaviour: docs/events.md; tables: docs/data.md.
+//
+// Every method runs in the caller's transaction and is not thread-safe (see store/port.h). A
+// store failure is an Error; "nothing there" is an empty result, never an Error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/port.h"
+
+namespace centli::store {
+
+// One event in the outbox.
+struct OutboxEvent {
+  std::int64_t seq = 0;  // commit order; given by append, ignored by it
+  std::string event_id, event_type, source, user_id, correlation_id;
+  std::int64_t created_ms = 0;
+  std::string envelope;  // the whole envelope, JSON text
+};
+
+// What `centli events list` asks of the archive. Empty strings and zeros match anything.
+struct ArchiveFilter {
+  std::string event_type;
+  std::string correlation_id;
+  std::int64_t since_ms = 0;   // created at or after
+  std::int64_t after_seq = 0;  // seq greater than
+};
+
+class Outbox {
+ public:
+  // Appends `e` with the next seq. Fails (kConstraint) when its event_id is already there.
+  virtual Result<void> append(const OutboxEvent& e) = 0;
+  // Up to `limit` events with seq > after_seq, in seq order.
+  virtual Result<std::vector<OutboxEvent>> after(std::int64_t after_seq, std::int64_t limit) = 0;
+  // Up to `limit` events created in [from_ms, to_ms] with seq > after_seq, in seq order.
+  virtual Result<std::vector<OutboxEvent>> window(std::int64_t from_ms, std::int64_t to_ms,
+                                                  std::int64_t after_seq, std::int64_t limit) = 0;
+  // Up to `limit` events that pass `filter`, in seq order.
+  virtual Result<std::vector<OutboxEvent>> list(const ArchiveFilter& filter,
+                                                std::int64_t limit) = 0;
+  // Retention: deletes the events created before cut_ms with seq <= seq_max that have no
+  // delivery row left (Deliveries::sweep_delivered removes the delivered ones first).
+  virtual Result<void> sweep(std::int64_t cut_ms, std::int64_t seq_max) = 0;
+
+ protected:
+  ~Outbox() = default;
+};
+
+// A new delivery of one event to one target, pending from enqueued_ms.
+struct DeliveryDraft {
+  std::int64_t seq = 0;
+  std::string event_id;
+  std::string rule;
+  std::string target;  // "<rule>/<index>"
+  bool replay = false;
+  std::int64_t enqueued_ms = 0;
+};
+
+// A pending delivery that is due, with its event.
+struct DueDelivery {
+  std::int64_t delivery_id = 0;
+  std::int64_t attempts = 0;  // made so far
+  std::int64_t first_ms = 0;  // when it was enqueued (or redriven)
+  bool replay = false;
+  OutboxEvent event;
+};
+
+// A replay request written by a tool and not yet enqueued by the dispatcher.
+struct ReplayRequest {
+  std::int64_t replay_id = 0;
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  std::string rule;  // empty: every matching rule
+};
+
+class Deliveries {
+ public:
+  // The dispatcher's cursor: the last outbox seq turned into deliveries; 0 before the first.
+  virtual Result<std::int64_t> dispatch_cursor() = 0;
+  virtual Result<void> set_dispatch_cursor(std::int64_t seq) = 0;
+
+  // Adds a pending delivery, due at once. A non-replay delivery of an (event, target) that
+  // already has one is ignored, so dispatching an event twice enqueues it once.
+  virtual Result<void> insert(const DeliveryDraft& d) = 0;
+  // Up to `limit` pending deliveries of `target` due at now_ms, the earliest due first (then
+  // by delivery_id).
+  virtual Result<std::vector<DueDelivery>> due(std::string_view target, std::int64_t now_ms,
+                                               std::int64_t limit) = 0;
+  // The outcome of an attempt on a delivery still pending; a delivery no longer pending (purged,
+  // already recorded) is left alone. mark_dead says whether it was still pending.
+  virtual Result<void> mark_delivered(std::int64_t delivery_id, std::int64_t attempts,
+                                      std::int64_t now_ms) = 0;
+  virtual Result<void> mark_retry(std::int64_t delivery_id, std::int64_t attempts,
+                                  std::int64_t next_ms, std::int64_t now_ms,
+                                  std::string_view error) = 0;
+  virtual Result<bool> mark_dead(std::int64_t delivery_id, std::int64_t attempts,
+                                 std::int64_t now_ms, std::string_view error) = 0;
+  // Retention: deletes the delivered deliveries of events created before cut_ms with
+  // seq <= seq_max.
+  virtual Result<void> sweep_delivered(std::int64_t cut_ms, std::int64_t seq_max) = 0;
+
+  // Records a replay request; returns its id (increasing).
+  virtual Result<std::int64_t> add_replay(std::int64_t from_ms, std::int64_t to_ms,
+                                          std::string_view rule, std::int64_t now_ms) = 0;
+  // Up to `limit` requests not yet done, oldest first.
+  virtual Result<std::vector<ReplayRequest>> open_replays(std::int64_t limit) = 0;
+  virtual Result<void> finish_replay(std::int64_t replay_id, std::int64_t now_ms) = 0;
+
+ protected:
+  ~Deliveries() = default;
+};
+
+// A dead letter as written when its delivery gave up.
+struct DeadLetterRecord {
+  std::string dead_id;  // dlq-...
+  std::int64_t delivery_id = 0;
+  std::string event_id;
+  std::string rule;
+  std::string target;
+  std::int64_t attempts = 0;
+  std::string last_error;
+  std::int64_t dead_ms = 0;
+};
+
+// A dead letter as listed, with its event from the archive.
+struct DeadLetter {
+  std::string dead_id;
+  std::string event_id;
+  std::string event_type;      // empty once the event is swept
+  std::string correlation_id;  // empty once the event is swept
+  std::string rule;
+  std::string target;
+  std::int64_t attempts = 0;
+  std::string last_error;
+  std::int64_t dead_ms = 0;
+  std::string envelope;  // the event, as archived (empty once swept)
+};
+
+class DeadLetters {
+ public:
+  // Adds `d`, replacing a dead letter with the same dead_id.
+  virtual Result<void> insert(const DeadLetterRecord& d) = 0;
+  // Up to `limit` dead letters (only `dead_id` when not empty), oldest first.
+  virtual Result<std::vector<DeadLetter>> list(std::string_view dead_id, std::int64_t limit) = 0;
+  // Makes the deliveries of the dead letters (all, or the one named) pending again with fresh
+  // attempts and first_ms = now_ms, and deletes those dead letters; returns how many. All or
+  // nothing: on failure neither change is kept.
+  virtual Result<std::int64_t> redrive(std::string_view dead_id, std::int64_t now_ms) = 0;
+  // Deletes the dead letters (all, or the one named) and their deliveries; returns how many.
+  // All or nothing, as redrive.
+  virtual Result<std::int64_t> purge(std::string_view dead_id) = 0;
+
+ protected:
+  ~DeadLetters() = default;
+};
+
+// The events each internal consumer has applied, so each is applied once.
+class Inbox {
+ public:
+  virtual Result<bool> contains(std::string_view consumer, std::string_view event_id) = 0;
+  // Fails (kConstraint) when (consumer, event_id) is already there.
+  virtual Result<void> insert(std::string_view consumer, std::string_view event_id,
+                              std::int64_t now_ms) = 0;
+  // Test-only (serve --test-consumer): adds one to the count of applications of event_id,
+  // kept in meta as test_consumer:<event_id>, for the black-box tests to read.
+  virtual Result<void> test_count_application(std::string_view event_id) = 0;
+
+ protected:
+  ~Inbox() = default;
+};
+
+}  // namespace centli::store

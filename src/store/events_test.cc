@@ -1,0 +1,430 @@
+// The event repositories' contracts (store/events.h), written against the port only: the same
+// cases are meant to run on every backend. Each test opens a real store in a temporary
+// directory.
+#include "store/events.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace centli::store {
+namespace {
+
+class EventsPort : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/centli-events-port-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    auto s = Store::open({.data_dir = dir_});
+    ASSERT_TRUE(s.has_value()) << s.error();
+    store_ = std::move(*s);
+  }
+
+  void TearDown() override {
+    reader_.reset();
+    if (store_) store_->close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Runs `fn` in one committed write.
+  void write(const std::function<void(WriteTx&)>& fn) { ASSERT_TRUE(store_->write_sync(fn)); }
+
+  // Runs `fn` in its own savepoint of a write and returns its result; the savepoint is kept
+  // only when `fn` succeeded (a failed statement must not spoil the batch on any backend).
+  template <class T>
+  Result<T> write_one(const std::function<Result<T>(WriteTx&)>& fn) {
+    Result<T> out = std::unexpected(Error{Error::Kind::kFailed, "not run"});
+    EXPECT_TRUE(store_->write_sync([&](WriteTx& tx) {
+      Savepoint sp(tx);
+      out = fn(tx);
+      if (out) {
+        EXPECT_TRUE(sp.release());
+      }
+    }));
+    return out;
+  }
+
+  // Appends an event created at created_ms; returns its seq.
+  std::int64_t append(const std::string& event_id, std::int64_t created_ms,
+                      const std::string& type = "TRANSFER_COMPLETED",
+                      const std::string& correlation = "corr-1") {
+    const OutboxEvent e{.event_id = event_id,
+                        .event_type = type,
+                        .source = "core-banking",
+                        .user_id = "user-123",
+                        .correlation_id = correlation,
+                        .created_ms = created_ms,
+                        .envelope = R"({"event_id":")" + event_id + R"("})"};
+    auto r = write_one<void>([&](WriteTx& tx) { return tx.outbox().append(e); });
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    auto all = reader_tx().outbox().after(0, 1000);
+    EXPECT_TRUE(all.has_value());
+    return all && !all->empty() ? all->back().seq : -1;
+  }
+
+  std::int64_t enqueue(std::int64_t seq, const std::string& event_id, const std::string& target,
+                       std::int64_t at_ms, bool replay = false) {
+    write([&](WriteTx& tx) {
+      ASSERT_TRUE(tx.deliveries().insert({.seq = seq,
+                                          .event_id = event_id,
+                                          .rule = "r",
+                                          .target = target,
+                                          .replay = replay,
+                                          .enqueued_ms = at_ms}));
+    });
+    auto due = reader_tx().deliveries().due(target, at_ms, 1000);
+    EXPECT_TRUE(due.has_value());
+    return due && !due->empty() ? due->back().delivery_id : -1;
+  }
+
+  std::vector<DueDelivery> due(const std::string& target, std::int64_t now_ms,
+                               std::int64_t limit = 1000) {
+    auto d = reader_tx().deliveries().due(target, now_ms, limit);
+    EXPECT_TRUE(d.has_value()) << d.error().message;
+    return d ? *d : std::vector<DueDelivery>{};
+  }
+
+  // A read transaction held until the next call (a Reader returns its connection on
+  // destruction).
+  ReadTx& reader_tx() {
+    reader_.reset();
+    reader_ = std::make_unique<Reader>(store_->reader());
+    return reader_->tx();
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Reader> reader_;
+};
+
+std::vector<std::string> ids(const std::vector<OutboxEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.event_id);
+  return out;
+}
+
+TEST_F(EventsPort, OutboxAppendKeepsEveryFieldAndGivesSeqInCommitOrder) {
+  const std::int64_t a = append("evt-a", 100);
+  const std::int64_t b = append("evt-b", 100);
+  EXPECT_GT(b, a);
+  auto all = reader_tx().outbox().after(0, 10);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 2u);
+  const OutboxEvent& e = all->front();
+  EXPECT_EQ(e.seq, a);
+  EXPECT_EQ(e.event_id, "evt-a");
+  EXPECT_EQ(e.event_type, "TRANSFER_COMPLETED");
+  EXPECT_EQ(e.source, "core-banking");
+  EXPECT_EQ(e.user_id, "user-123");
+  EXPECT_EQ(e.correlation_id, "corr-1");
+  EXPECT_EQ(e.created_ms, 100);
+  EXPECT_EQ(e.envelope, R"({"event_id":"evt-a"})");
+}
+
+TEST_F(EventsPort, OutboxAppendRefusesAnEventIdAlreadyThere) {
+  append("evt-a", 100);
+  auto again = write_one<void>([](WriteTx& tx) {
+    return tx.outbox().append({.event_id = "evt-a", .event_type = "X", .envelope = "{}"});
+  });
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().kind, Error::Kind::kConstraint);
+  EXPECT_EQ(reader_tx().outbox().after(0, 10)->size(), 1u);
+}
+
+TEST_F(EventsPort, OutboxAfterStartsPastTheSeqAndStopsAtTheLimit) {
+  const std::int64_t a = append("evt-a", 100);
+  append("evt-b", 200);
+  append("evt-c", 300);
+  EXPECT_EQ(ids(*reader_tx().outbox().after(a, 10)), (std::vector<std::string>{"evt-b", "evt-c"}));
+  EXPECT_EQ(ids(*reader_tx().outbox().after(0, 2)), (std::vector<std::string>{"evt-a", "evt-b"}));
+  EXPECT_TRUE(reader_tx().outbox().after(a + 2, 10)->empty());
+}
+
+TEST_F(EventsPort, OutboxWindowIncludesBothEndsAndStartsPastTheSeq) {
+  append("evt-a", 100);
+  const std::int64_t b = append("evt-b", 200);
+  append("evt-c", 300);
+  append("evt-d", 301);
+  EXPECT_EQ(ids(*reader_tx().outbox().window(200, 300, 0, 10)),
+            (std::vector<std::string>{"evt-b", "evt-c"}));
+  EXPECT_EQ(ids(*reader_tx().outbox().window(100, 301, b, 10)),
+            (std::vector<std::string>{"evt-c", "evt-d"}));
+  EXPECT_EQ(ids(*reader_tx().outbox().window(100, 301, 0, 1)), (std::vector<std::string>{"evt-a"}));
+}
+
+TEST_F(EventsPort, OutboxListFiltersByTypeCorrelationTimeAndSeq) {
+  const std::int64_t a = append("evt-a", 100, "TRANSFER_COMPLETED", "c1");
+  append("evt-b", 200, "BENEFICIARY_ADDED", "c1");
+  append("evt-c", 300, "TRANSFER_COMPLETED", "c2");
+  auto list = [&](ArchiveFilter f, std::int64_t limit = 10) {
+    return ids(*reader_tx().outbox().list(f, limit));
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(list({}), (V{"evt-a", "evt-b", "evt-c"}));
+  EXPECT_EQ(list({.event_type = "TRANSFER_COMPLETED"}), (V{"evt-a", "evt-c"}));
+  EXPECT_EQ(list({.correlation_id = "c1"}), (V{"evt-a", "evt-b"}));
+  EXPECT_EQ(list({.since_ms = 200}), (V{"evt-b", "evt-c"}));
+  EXPECT_EQ(list({.after_seq = a}), (V{"evt-b", "evt-c"}));
+  EXPECT_EQ(list({.event_type = "TRANSFER_COMPLETED", .correlation_id = "c2"}), (V{"evt-c"}));
+  EXPECT_EQ(list({}, 1), (V{"evt-a"}));
+}
+
+TEST_F(EventsPort, RetentionSweepsOnlyOldSeenEventsWithNothingLeftButDeliveredRows) {
+  const std::int64_t settled = append("evt-settled", 100);
+  const std::int64_t pending = append("evt-pending", 100);
+  append("evt-quiet", 100);  // no delivery at all
+  append("evt-recent", 5000);
+  const std::int64_t unseen = append("evt-unseen", 100);
+  const std::int64_t done = enqueue(settled, "evt-settled", "t/0", 100);
+  enqueue(pending, "evt-pending", "t/0", 100);
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().mark_delivered(done, 1, 150)); });
+  write([&](WriteTx& tx) {
+    ASSERT_TRUE(tx.deliveries().sweep_delivered(1000, unseen - 1));
+    ASSERT_TRUE(tx.outbox().sweep(1000, unseen - 1));
+  });
+  EXPECT_EQ(ids(*reader_tx().outbox().after(0, 10)),
+            (std::vector<std::string>{"evt-pending", "evt-recent", "evt-unseen"}));
+  EXPECT_EQ(due("t/0", 100).size(), 1u);  // the pending delivery stays
+}
+
+TEST_F(EventsPort, DispatchCursorStartsAtZeroAndKeepsTheLastValueSet) {
+  EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 0);
+  write([](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().set_dispatch_cursor(5)); });
+  EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 5);
+  write([](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().set_dispatch_cursor(70)); });
+  EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 70);
+}
+
+TEST_F(EventsPort, DeliveryInsertedTwiceIsOneUnlessAReplay) {
+  const std::int64_t seq = append("evt-a", 100);
+  enqueue(seq, "evt-a", "t/0", 100);
+  enqueue(seq, "evt-a", "t/0", 100);
+  EXPECT_EQ(due("t/0", 100).size(), 1u);
+  enqueue(seq, "evt-a", "t/1", 100);
+  EXPECT_EQ(due("t/0", 100).size(), 1u);
+  enqueue(seq, "evt-a", "t/0", 100, /*replay=*/true);
+  auto d = due("t/0", 100);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_FALSE(d[0].replay);
+  EXPECT_TRUE(d[1].replay);
+}
+
+TEST_F(EventsPort, DueListsPendingDeliveriesOfTheTargetWithTheirEventEarliestFirst) {
+  const std::int64_t a = append("evt-a", 100);
+  const std::int64_t b = append("evt-b", 100);
+  const std::int64_t late = enqueue(a, "evt-a", "t/0", 300);
+  const std::int64_t early = enqueue(b, "evt-b", "t/0", 200);
+  enqueue(a, "evt-a", "t/1", 100);
+  EXPECT_TRUE(due("t/0", 199).empty());
+  auto d = due("t/0", 300);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].delivery_id, early);
+  EXPECT_EQ(d[1].delivery_id, late);
+  EXPECT_EQ(d[0].attempts, 0);
+  EXPECT_EQ(d[0].first_ms, 200);
+  EXPECT_EQ(d[0].event.seq, b);
+  EXPECT_EQ(d[0].event.event_id, "evt-b");
+  EXPECT_EQ(d[0].event.source, "core-banking");
+  EXPECT_EQ(d[0].event.envelope, R"({"event_id":"evt-b"})");
+  EXPECT_EQ(due("t/0", 300, 1).size(), 1u);
+}
+
+TEST_F(EventsPort, OutcomesMoveOnlyPendingDeliveries) {
+  const std::int64_t seq = append("evt-a", 100);
+  const std::int64_t id = enqueue(seq, "evt-a", "t/0", 100);
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().mark_retry(id, 1, 500, 100, "HTTP 503")); });
+  EXPECT_TRUE(due("t/0", 499).empty());
+  auto d = due("t/0", 500);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].attempts, 1);
+  EXPECT_EQ(d[0].first_ms, 100);
+
+  auto dead = write_one<bool>(
+      [&](WriteTx& tx) { return tx.deliveries().mark_dead(id, 2, 600, "HTTP 500"); });
+  ASSERT_TRUE(dead.has_value());
+  EXPECT_TRUE(*dead);
+  EXPECT_TRUE(due("t/0", 10'000).empty());
+  auto again = write_one<bool>(
+      [&](WriteTx& tx) { return tx.deliveries().mark_dead(id, 3, 700, "HTTP 500"); });
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(*again);
+
+  const std::int64_t other = enqueue(seq, "evt-a", "t/1", 100);
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().mark_delivered(other, 1, 150)); });
+  EXPECT_TRUE(due("t/1", 10'000).empty());
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().mark_retry(other, 2, 200, 150, "x")); });
+  EXPECT_TRUE(due("t/1", 10'000).empty());  // a delivered row stays delivered
+}
+
+TEST_F(EventsPort, ReplayRequestsAreListedUntilFinished) {
+  auto first = write_one<std::int64_t>(
+      [](WriteTx& tx) { return tx.deliveries().add_replay(100, 200, "", 1000); });
+  auto second = write_one<std::int64_t>(
+      [](WriteTx& tx) { return tx.deliveries().add_replay(300, 400, "rule-x", 1001); });
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_GT(*second, *first);
+  auto open = reader_tx().deliveries().open_replays(10);
+  ASSERT_TRUE(open.has_value());
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].replay_id, *first);
+  EXPECT_EQ((*open)[1].from_ms, 300);
+  EXPECT_EQ((*open)[1].to_ms, 400);
+  EXPECT_EQ((*open)[1].rule, "rule-x");
+  EXPECT_EQ(reader_tx().deliveries().open_replays(1)->size(), 1u);
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().finish_replay(*first, 2000)); });
+  open = reader_tx().deliveries().open_replays(10);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ(open->front().replay_id, *second);
+}
+
+class EventsPortDead : public EventsPort {
+ protected:
+  // Two dead deliveries of evt-a (targets t/0 and t/1), dead letters dlq-0 and dlq-1.
+  void SetUp() override {
+    EventsPort::SetUp();
+    seq_ = append("evt-a", 100, "TRANSFER_COMPLETED", "corr-a");
+    for (int i = 0; i < 2; ++i) {
+      const std::string target = "t/" + std::to_string(i);
+      const std::int64_t id = enqueue(seq_, "evt-a", target, 100);
+      write([&](WriteTx& tx) {
+        ASSERT_TRUE(tx.deliveries().mark_dead(id, 3, 200 + i, "HTTP 500").value_or(false));
+        ASSERT_TRUE(tx.dead_letters().insert({.dead_id = "dlq-" + std::to_string(i),
+                                              .delivery_id = id,
+                                              .event_id = "evt-a",
+                                              .rule = "r",
+                                              .target = target,
+                                              .attempts = 3,
+                                              .last_error = "HTTP 500",
+                                              .dead_ms = 200 + i}));
+      });
+    }
+  }
+
+  std::vector<DeadLetter> list(std::string_view dead_id = "") {
+    auto rows = reader_tx().dead_letters().list(dead_id, 10);
+    EXPECT_TRUE(rows.has_value());
+    return rows ? *rows : std::vector<DeadLetter>{};
+  }
+
+  std::int64_t seq_ = 0;
+};
+
+TEST_F(EventsPortDead, ListShowsEachDeadLetterWithItsEventOldestFirst) {
+  auto rows = list();
+  ASSERT_EQ(rows.size(), 2u);
+  const DeadLetter& d = rows[0];
+  EXPECT_EQ(d.dead_id, "dlq-0");
+  EXPECT_EQ(d.event_id, "evt-a");
+  EXPECT_EQ(d.event_type, "TRANSFER_COMPLETED");
+  EXPECT_EQ(d.correlation_id, "corr-a");
+  EXPECT_EQ(d.rule, "r");
+  EXPECT_EQ(d.target, "t/0");
+  EXPECT_EQ(d.attempts, 3);
+  EXPECT_EQ(d.last_error, "HTTP 500");
+  EXPECT_EQ(d.dead_ms, 200);
+  EXPECT_EQ(d.envelope, R"({"event_id":"evt-a"})");
+  EXPECT_EQ(rows[1].dead_id, "dlq-1");
+  ASSERT_EQ(list("dlq-1").size(), 1u);
+  EXPECT_EQ(list("dlq-1")[0].target, "t/1");
+  EXPECT_TRUE(list("dlq-9").empty());
+  EXPECT_EQ(reader_tx().dead_letters().list("", 1)->size(), 1u);
+}
+
+TEST_F(EventsPortDead, RedriveOfOneMakesItsDeliveryPendingAfreshAndDropsOnlyIt) {
+  auto n =
+      write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().redrive("dlq-1", 5000); });
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(*n, 1);
+  EXPECT_TRUE(due("t/0", 10'000).empty());
+  EXPECT_TRUE(due("t/1", 4999).empty());
+  auto d = due("t/1", 5000);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].attempts, 0);
+  EXPECT_EQ(d[0].first_ms, 5000);
+  auto rows = list();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].dead_id, "dlq-0");
+}
+
+TEST_F(EventsPortDead, RedriveOfAllAndOfAnUnknownIdCountWhatTheyTook) {
+  auto none =
+      write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().redrive("dlq-9", 5000); });
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(*none, 0);
+  auto all =
+      write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().redrive("", 5000); });
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(*all, 2);
+  EXPECT_TRUE(list().empty());
+  EXPECT_EQ(due("t/0", 5000).size(), 1u);
+  EXPECT_EQ(due("t/1", 5000).size(), 1u);
+}
+
+TEST_F(EventsPortDead, PurgeDeletesDeadLettersAndTheirDeliveries) {
+  auto one = write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().purge("dlq-0"); });
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(*one, 1);
+  ASSERT_EQ(list().size(), 1u);
+  // The purged delivery is gone, not dead: the retention sweep may now take the event once
+  // the other one goes too.
+  auto rest = write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().purge(""); });
+  ASSERT_TRUE(rest.has_value());
+  EXPECT_EQ(*rest, 1);
+  EXPECT_TRUE(list().empty());
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.outbox().sweep(1000, seq_)); });
+  EXPECT_TRUE(reader_tx().outbox().after(0, 10)->empty());
+}
+
+TEST_F(EventsPortDead, ADeadLetterOfASweptEventListsWithoutIt) {
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.dead_letters().purge("")); });
+  // Dead letters written again for deliveries that no longer exist, after the event is swept.
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.outbox().sweep(1000, seq_)); });
+  write([](WriteTx& tx) {
+    ASSERT_TRUE(tx.dead_letters().insert({.dead_id = "dlq-x",
+                                          .delivery_id = 99,
+                                          .event_id = "evt-a",
+                                          .rule = "r",
+                                          .target = "t/0",
+                                          .attempts = 1,
+                                          .last_error = "e",
+                                          .dead_ms = 300}));
+  });
+  auto rows = list();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].event_type, "");
+  EXPECT_EQ(rows[0].correlation_id, "");
+  EXPECT_EQ(rows[0].envelope, "");
+}
+
+TEST_F(EventsPort, InboxRemembersEachConsumersEventsOnce) {
+  EXPECT_FALSE(reader_tx().inbox().contains("c", "evt-a").value_or(true));
+  write([](WriteTx& tx) { ASSERT_TRUE(tx.inbox().insert("c", "evt-a", 100)); });
+  EXPECT_TRUE(reader_tx().inbox().contains("c", "evt-a").value_or(false));
+  EXPECT_FALSE(reader_tx().inbox().contains("other", "evt-a").value_or(true));
+  EXPECT_FALSE(reader_tx().inbox().contains("c", "evt-b").value_or(true));
+  auto again = write_one<void>([](WriteTx& tx) { return tx.inbox().insert("c", "evt-a", 200); });
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().kind, Error::Kind::kConstraint);
+}
+
+TEST_F(EventsPort, TestConsumerCountsAnEventAppliedAgain) {
+  // The count itself is read by the black-box tests (meta test_consumer:<event_id>); here the
+  // second application must add to it, not fail.
+  for (int i = 0; i < 2; ++i) {
+    auto r = write_one<void>([](WriteTx& tx) { return tx.inbox().test_count_application("e"); });
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace centli::store
