@@ -295,6 +295,9 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
   }
   bool ok = true;
   const bool committed = store.write_sync([&](store::WriteTx& tx) {
+    // All of the pass or none of it: a pass retried after a partial insert would enqueue its
+    // replay deliveries twice (replays are not deduplicated per event and target).
+    store::Savepoint sp(tx);
     for (const auto& row : out) {
       if (!tx.deliveries().insert({.seq = row.seq,
                                    .event_id = *row.event_id,
@@ -306,9 +309,8 @@ bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const Outbo
         return;
       }
     }
-    if (cursor > 0 && replay_id == 0) {
-      if (!tx.deliveries().set_dispatch_cursor(cursor)) ok = false;
-    }
+    if (advance && !tx.deliveries().set_dispatch_cursor(cursor)) ok = false;
+    if (ok && !sp.release()) ok = false;
   });
   if (committed && ok && advance) {
     memory_cursor = cursor;
