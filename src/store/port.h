@@ -35,12 +35,18 @@ using Result = std::expected<T, Error>;
 
 class Credentials;
 class Idempotency;
+class Catalog;
+class Purchases;
+class Holds;
 
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
  public:
   virtual Credentials& credentials() = 0;
   virtual Idempotency& idempotency() = 0;
+  virtual Catalog& catalog() = 0;
+  virtual Purchases& purchases() = 0;
+  virtual Holds& holds() = 0;
   // Transitional, while callers move to repositories (issue 11, step 1): the SQLite connection
   // under the transaction. Removed when no file outside src/store/ calls it.
   virtual sqlite::Db& db() = 0;
@@ -71,6 +77,9 @@ class WriteTxWrapper : public WriteTx {
   explicit WriteTxWrapper(WriteTx& target) : target_(target) {}
   Credentials& credentials() override { return target_.credentials(); }
   Idempotency& idempotency() override { return target_.idempotency(); }
+  Catalog& catalog() override { return target_.catalog(); }
+  Purchases& purchases() override { return target_.purchases(); }
+  Holds& holds() override { return target_.holds(); }
   sqlite::Db& db() override { return target_.db(); }
   std::int64_t now_ms() const override { return target_.now_ms(); }
   Result<void> savepoint_begin() override { return target_.savepoint_begin(); }

@@ -8,6 +8,7 @@
 #include "store/sqlite/credentials.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/idempotency.h"
+#include "store/sqlite/market.h"
 
 namespace centli::store::sqlite_impl {
 
@@ -17,6 +18,9 @@ class Tx : public Base {
   explicit Tx(sqlite::Db& db) : db_(db), credentials_(db), idempotency_(db) {}
   Credentials& credentials() override { return credentials_; }
   Idempotency& idempotency() override { return idempotency_; }
+  Catalog& catalog() override { return catalog_; }
+  Purchases& purchases() override { return purchases_; }
+  Holds& holds() override { return holds_; }
   sqlite::Db& db() override { return db_; }
 
  protected:
@@ -25,6 +29,9 @@ class Tx : public Base {
  private:
   SqliteCredentials credentials_;
   SqliteIdempotency idempotency_;
+  SqliteCatalog catalog_{db_};  // initialized from db_, which is declared before them
+  SqlitePurchases purchases_{db_};
+  SqliteHolds holds_{db_};
 };
 
 class ReadTxImpl final : public Tx<ReadTx> {
