@@ -2,7 +2,6 @@
 
 #include "actions/common.h"
 #include "store/accounts.h"
-#include "store/store.h"
 
 namespace centli::actions {
 
@@ -29,12 +28,6 @@ std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
   auto all = tx.accounts().of_user(user_id);
   if (!all) return std::unexpected(store_error(all.error()));
   return std::move(*all);
-}
-
-std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
-    sqlite::Db& db, std::string_view user_id, std::optional<std::string_view> account_id) {
-  store::sqlite_impl::ReadTxImpl tx(db);
-  return owned_accounts(tx, user_id, account_id);
 }
 
 }  // namespace centli::actions

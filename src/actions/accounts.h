@@ -10,7 +10,6 @@
 #include "domain/error.h"
 #include "domain/ledger.h"
 #include "store/port.h"
-#include "store/sqlite/db.h"
 
 namespace centli::actions {
 
@@ -24,8 +23,5 @@ std::expected<ledger::AccountState, Error> owned_account(store::ReadTx& tx,
 // That one account when `account_id` is given, else all of the person's customer accounts.
 std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
     store::ReadTx& tx, std::string_view user_id, std::optional<std::string_view> account_id);
-// Transitional (issue 11, step 1): for handlers that still hold the SQLite connection.
-std::expected<std::vector<ledger::AccountState>, Error> owned_accounts(
-    sqlite::Db& db, std::string_view user_id, std::optional<std::string_view> account_id);
 
 }  // namespace centli::actions

@@ -7,15 +7,10 @@
 
 #include "domain/error.h"
 #include "store/port.h"
-#include "store/sqlite/db.h"
 
 namespace centli::actions {
 
 inline Error store_error(const store::Error& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
-// Transitional (issue 11, step 1): for callers that still hold the SQLite connection.
-inline Error store_error(const sqlite::DbError& e) {
   return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
 }
 

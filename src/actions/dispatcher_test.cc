@@ -11,20 +11,18 @@
 #include <string>
 #include <thread>
 
+#include "store/beneficiaries.h"
+#include "store/idempotency.h"
 #include "util/limits.h"
 
 namespace centli::actions {
 namespace {
 
-constexpr const char* kCreateEffects =
-    "CREATE TABLE IF NOT EXISTS test_effects (id INTEGER PRIMARY KEY, note TEXT NOT NULL)";
-constexpr const char* kInsertEffect = "INSERT INTO test_effects (note) VALUES (?1)";
-constexpr const char* kCountEffects = "SELECT COUNT(*) FROM test_effects";
-constexpr const char* kExpireKeys = "UPDATE idempotency SET expires_ms = ?1";
-constexpr const char* kSelectRetention =
-    "SELECT expires_ms - created_ms FROM idempotency WHERE key = ?1";
+// The person whose address book holds the test command's effects, one beneficiary each.
+constexpr std::string_view kEffectsOwner = "test-effects";
 
-// A store in a fresh temporary directory and a tiny command that records one row per effect.
+// A store in a fresh temporary directory and a tiny command that records one row per effect
+// (through the storage port, as a beneficiary of kEffectsOwner).
 // The command refuses while `refuse` is set and waits for `gate` when one is installed, so
 // that a test can hold it "in flight" on the writer thread.
 class DispatcherIdempotency : public ::testing::Test {
@@ -36,8 +34,6 @@ class DispatcherIdempotency : public ::testing::Test {
     auto s = store::Store::open({.data_dir = dir_});
     ASSERT_TRUE(s.has_value()) << s.error();
     store_ = std::move(*s);
-    ASSERT_TRUE(
-        store_->write_sync([](store::WriteTx& tx) { ASSERT_TRUE(tx.db().exec(kCreateEffects)); }));
     services_ = std::make_unique<Services>(Services{*store_, {}});
     dispatcher_ = std::make_unique<Dispatcher>(*services_);
     action_.name = "test_effect";
@@ -53,12 +49,19 @@ class DispatcherIdempotency : public ::testing::Test {
                  store::WriteTx& tx) -> std::expected<Reply, Error> {
         if (gate_) gate_entered_.set_value(), gate_->wait();
         if (refuse_) return std::unexpected(Error{ErrorCode::kInsufficientFunds, "no", "", ""});
-        auto st = tx.db().prepare(kInsertEffect);
-        if (!st || !st->bind(1, note).exec()) {
-          return std::unexpected(Error{ErrorCode::kInternal, "insert", "", ""});
-        }
+        const std::string serial = std::to_string(++serial_);
+        auto added = tx.beneficiaries().insert({.beneficiary_id = "ben-effect-" + serial,
+                                                .user_id = std::string(kEffectsOwner),
+                                                .alias = "effect " + serial,
+                                                .alias_normalized = "effect " + serial,
+                                                .name = note,
+                                                .clabe = "012180001234567899",
+                                                .bank_code = "012",
+                                                .bank_name = "BBVA MEXICO",
+                                                .created_ms = tx.now_ms()});
+        if (!added) return std::unexpected(Error{ErrorCode::kInternal, "insert", "", ""});
         return Reply{201, "{\"note\":\"" + note + "\",\"at\":" + std::to_string(tx.now_ms()) +
-                              ",\"serial\":" + std::to_string(++serial_) + "}"};
+                              ",\"serial\":" + serial + "}"};
       };
     };
   }
@@ -100,9 +103,9 @@ class DispatcherIdempotency : public ::testing::Test {
 
   std::int64_t effects() {
     auto r = store_->reader();
-    auto st = r.db().prepare(kCountEffects);
-    EXPECT_TRUE(st && st->step().value_or(false));
-    return st ? st->int64(0) : -1;
+    auto n = r.tx().beneficiaries().count(kEffectsOwner);
+    EXPECT_TRUE(n.has_value());
+    return n.value_or(-1);
   }
 
   std::string dir_;
@@ -186,17 +189,17 @@ TEST_F(DispatcherIdempotency, ScopesKeysPerPrincipal) {
 
 TEST_F(DispatcherIdempotency, RetainsKeysFor24HoursAndForgetsThemAfterwards) {
   ASSERT_EQ(call("rent", "key-1").status, 201);
+  std::optional<store::IdempotencyRecord> record;
   {
     auto r = store_->reader();
-    auto st = r.db().prepare(kSelectRetention);
-    ASSERT_TRUE(st);
-    st->bind(1, "key-1");
-    ASSERT_TRUE(st->step().value_or(false));
-    EXPECT_EQ(st->int64(0), limits::kIdempotencyRetentionMs);
+    auto found = r.tx().idempotency().find("user:user-123|user-123", "key-1", 0);
+    ASSERT_TRUE(found.has_value() && found->has_value());
+    record = **found;
+    EXPECT_EQ(record->expires_ms - record->created_ms, limits::kIdempotencyRetentionMs);
   }
-  ASSERT_TRUE(store_->write_sync([](store::WriteTx& tx) {
-    auto st = tx.db().prepare(kExpireKeys);
-    ASSERT_TRUE(st && st->bind(1, tx.now_ms() - 1).exec());
+  ASSERT_TRUE(store_->write_sync([&](store::WriteTx& tx) {
+    record->expires_ms = tx.now_ms() - 1;
+    ASSERT_TRUE(tx.idempotency().put(*record));
   }));
   const Outcome fresh = call("groceries", "key-1");
   EXPECT_EQ(fresh.status, 201) << fresh.body;

@@ -12,7 +12,7 @@
 #include "domain/money.h"
 #include "sagas/market_data.h"
 #include "sagas/purchase_saga.h"
-#include "store/ledger_store.h"
+#include "store/market.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -23,15 +23,8 @@ namespace {
 
 // ---------------------------------------------------------------- get_catalog
 
-constexpr const char* kSelectCatalog =
-    "SELECT p.product_id, p.retailer_id, r.name, p.name, p.description, p.category, "
-    "p.price_minor, p.currency, p.stock, p.held_stock FROM products p "
-    "JOIN retailers r ON r.retailer_id = p.retailer_id "
-    "WHERE (?1 = '' OR p.retailer_id = ?1) AND (?2 = '' OR p.category = ?2) "
-    "ORDER BY p.product_id LIMIT ?3";
-
 struct Ranked {
-  market::ProductRow product;
+  store::Product product;
   int score = 0;
 };
 
@@ -48,7 +41,7 @@ std::vector<std::string> words(std::string_view normalized) {
 
 // Relevance: 3 per query word found in the name, 1 per word found in the description; a
 // product matches when every query word is found in one or the other.
-int relevance(const std::vector<std::string>& query, const market::ProductRow& p) {
+int relevance(const std::vector<std::string>& query, const store::Product& p) {
   const std::string name = alias::normalize(p.name);
   const std::string description = alias::normalize(p.description);
   int score = 0;
@@ -61,20 +54,14 @@ int relevance(const std::vector<std::string>& query, const market::ProductRow& p
   return score;
 }
 
-std::expected<std::vector<Ranked>, Error> matching_products(const Call& call, sqlite::Db& db) {
-  auto st = db.prepare(kSelectCatalog);
-  if (!st) return std::unexpected(store_error(st.error()));
-  st->bind(1, call.input.str("retailer_id").value_or(""))
-      .bind(2, call.input.str("category").value_or(""))
-      .bind(3, limits::kCatalogScanMax);
+std::expected<std::vector<Ranked>, Error> matching_products(const Call& call, store::ReadTx& tx) {
+  auto products =
+      tx.catalog().list_products(call.input.str("retailer_id").value_or(""),
+                                 call.input.str("category").value_or(""), limits::kCatalogScanMax);
+  if (!products) return std::unexpected(market::store_failure(products.error()));
   const auto query = words(alias::normalize(call.input.str("q").value_or("")));
   std::vector<Ranked> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::unexpected(store_error(row.error()));
-    if (!*row) break;
-    market::ProductRow p{st->text(0), st->text(1),  st->text(2), st->text(3),  st->text(4),
-                         st->text(5), st->int64(6), st->text(7), st->int64(8), st->int64(9)};
+  for (store::Product& p : *products) {
     const int score = relevance(query, p);
     if (score >= 0) out.push_back(Ranked{std::move(p), score});
   }
@@ -95,7 +82,7 @@ void sort_products(std::vector<Ranked>& items, std::string_view sort) {
   std::stable_sort(items.begin(), items.end(), by);
 }
 
-void write_product(json::Writer& w, const market::ProductRow& p) {
+void write_product(json::Writer& w, const store::Product& p) {
   const std::int64_t available = p.stock - p.held_stock;
   w.StartObject();
   json::kv(w, "product_id", p.product_id);
@@ -144,7 +131,7 @@ std::expected<Reply, Error> get_catalog(const Call& call, store::Reader& reader)
   }
   const std::int64_t limit =
       call.input.integer("limit").value_or(static_cast<std::int64_t>(limits::kPageSizeDefault));
-  auto items = matching_products(call, reader.db());
+  auto items = matching_products(call, reader.tx());
   if (!items) return std::unexpected(items.error());
   sort_products(*items, sort);
   const auto total = static_cast<std::int64_t>(items->size());
@@ -177,8 +164,8 @@ benefits::AccountType engine_type(ledger::AccountType t) {
 }
 
 std::expected<std::vector<benefits::Account>, Error> payment_accounts(const Call& call,
-                                                                      sqlite::Db& db) {
-  auto owned = owned_accounts(db, call.user_id, call.input.str("account_id"));
+                                                                      store::ReadTx& tx) {
+  auto owned = owned_accounts(tx, call.user_id, call.input.str("account_id"));
   if (!owned) return std::unexpected(owned.error());
   const std::vector<ledger::AccountState>& states = *owned;
   std::vector<benefits::Account> out;
@@ -250,16 +237,17 @@ void write_option(json::Writer& w, const benefits::Option& o) {
 }
 
 std::expected<Reply, Error> calculate_benefits(const Call& call, store::Reader& reader) {
-  auto product = market::load_product(reader.db(), *call.input.str("product_id"));
-  if (!product) return std::unexpected(store_error(product.error()));
+  store::ReadTx& tx = reader.tx();
+  auto product = tx.catalog().find_product(*call.input.str("product_id"));
+  if (!product) return std::unexpected(market::store_failure(product.error()));
   if (!*product) {
     return std::unexpected(
         Error{ErrorCode::kProductNotFound, "the product was not found", "product_id", ""});
   }
-  auto accounts = payment_accounts(call, reader.db());
+  auto accounts = payment_accounts(call, tx);
   if (!accounts) return std::unexpected(accounts.error());
-  auto retailer = market::load_retailer(reader.db(), (*product)->retailer_id);
-  if (!retailer) return std::unexpected(store_error(retailer.error()));
+  auto retailer = tx.catalog().find_retailer((*product)->retailer_id);
+  if (!retailer) return std::unexpected(market::store_failure(retailer.error()));
   auto rules = market::parse_rules(*retailer ? (*retailer)->rules_json : "{}");
   if (!rules) return std::unexpected(Error{ErrorCode::kInternal, rules.error(), "", ""});
   const std::int64_t quantity = *call.input.integer("quantity");
@@ -304,7 +292,7 @@ std::expected<WriteFn, Error> prepare_purchase(const Call& call) {
       [r = std::move(r), saga, locale](store::WriteTx& tx) -> std::expected<Reply, Error> {
         auto id = sagas::initiate(tx, r);
         if (!id) return std::unexpected(id.error());
-        auto view = sagas::view_purchase(tx.db(), *id, r.user_id, locale);
+        auto view = sagas::view_purchase(tx, *id, r.user_id, locale);
         if (!view || !*view)
           return std::unexpected(Error{ErrorCode::kInternal, "store failure", "", ""});
         Reply reply{202, (*view)->body};
@@ -322,14 +310,9 @@ std::expected<WriteFn, Error> prepare_purchase(const Call& call) {
 
 // ---------------------------------------------------------------- get_purchase(s)
 
-constexpr const char* kSelectPurchasePage =
-    "SELECT purchase_id, timestamp_ms FROM purchases WHERE user_id = ?1 "
-    "AND (timestamp_ms, purchase_id) < (?2, ?3) "
-    "ORDER BY timestamp_ms DESC, purchase_id DESC LIMIT ?4";
-
 std::expected<Reply, Error> get_purchase(const Call& call, store::Reader& reader) {
   auto v =
-      sagas::view_purchase(reader.db(), *call.input.str("purchase_id"), call.user_id, call.locale);
+      sagas::view_purchase(reader.tx(), *call.input.str("purchase_id"), call.user_id, call.locale);
   if (!v) return std::unexpected(v.error());
   if (!*v) {
     return std::unexpected(
@@ -351,24 +334,17 @@ std::optional<std::pair<std::int64_t, std::string>> decode_purchase_cursor(std::
 }
 
 std::expected<Reply, Error> get_purchases(const Call& call, store::Reader& reader) {
-  std::pair<std::int64_t, std::string> after{INT64_MAX, ""};
+  store::PurchasePosition after{INT64_MAX, ""};
   if (auto c = call.input.str("cursor")) {
     auto pos = decode_purchase_cursor(*c);
     if (!pos) return std::unexpected(Error::invalid("cursor", "the cursor is not valid"));
-    after = *pos;
+    after = {pos->first, std::move(pos->second)};
   }
   const std::int64_t limit =
       call.input.integer("limit").value_or(static_cast<std::int64_t>(limits::kPageSizeDefault));
-  auto st = reader.db().prepare(kSelectPurchasePage);
-  if (!st) return std::unexpected(store_error(st.error()));
-  st->bind(1, call.user_id).bind(2, after.first).bind(3, after.second).bind(4, limit + 1);
-  std::vector<std::pair<std::int64_t, std::string>> ids;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return std::unexpected(store_error(row.error()));
-    if (!*row) break;
-    ids.emplace_back(st->int64(1), st->text(0));
-  }
+  auto page = reader.tx().purchases().page(call.user_id, after, limit + 1);
+  if (!page) return std::unexpected(market::store_failure(page.error()));
+  std::vector<store::PurchasePosition>& ids = *page;
   const bool more = static_cast<std::int64_t>(ids.size()) > limit;
   if (more) ids.pop_back();
   rapidjson::StringBuffer b;
@@ -376,16 +352,16 @@ std::expected<Reply, Error> get_purchases(const Call& call, store::Reader& reade
   w.StartObject();
   json::key(w, "purchases");
   w.StartArray();
-  for (const auto& [ts, id] : ids) {
-    auto v = sagas::view_purchase(reader.db(), id, call.user_id, call.locale);
+  for (const store::PurchasePosition& at : ids) {
+    auto v = sagas::view_purchase(reader.tx(), at.purchase_id, call.user_id, call.locale);
     if (!v) return std::unexpected(v.error());
     if (*v) w.RawValue((*v)->body.data(), (*v)->body.size(), rapidjson::kObjectType);
   }
   w.EndArray();
   json::key(w, "next_cursor");
   if (more) {
-    json::str(w, "p1." + util::base64url_encode(std::to_string(ids.back().first) + ":" +
-                                                ids.back().second));
+    json::str(w, "p1." + util::base64url_encode(std::to_string(ids.back().created_ms) + ":" +
+                                                ids.back().purchase_id));
   } else {
     w.Null();
   }

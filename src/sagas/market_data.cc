@@ -7,14 +7,6 @@
 namespace centli::market {
 namespace {
 
-constexpr const char* kSelectProduct =
-    "SELECT p.product_id, p.retailer_id, r.name, p.name, p.description, p.category, "
-    "p.price_minor, p.currency, p.stock, p.held_stock FROM products p "
-    "JOIN retailers r ON r.retailer_id = p.retailer_id WHERE p.product_id = ?1";
-constexpr const char* kSelectRetailer =
-    "SELECT retailer_id, name, settlement_account_id, rules_json FROM retailers "
-    "WHERE retailer_id = ?1";
-
 using Value = rapidjson::Value;
 
 std::optional<benefits::AccountType> parse_type(const Value& obj) {
@@ -102,29 +94,6 @@ std::expected<void, std::string> parse_msi_and_points(const Value& doc,
 
 }  // namespace
 
-std::expected<std::optional<ProductRow>, sqlite::DbError> load_product(sqlite::Db& db,
-                                                                       std::string_view id) {
-  auto st = db.prepare(kSelectProduct);
-  if (!st) return std::unexpected(st.error());
-  st->bind(1, id);
-  auto row = st->step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::optional<ProductRow>();
-  return ProductRow{st->text(0), st->text(1),  st->text(2), st->text(3),  st->text(4),
-                    st->text(5), st->int64(6), st->text(7), st->int64(8), st->int64(9)};
-}
-
-std::expected<std::optional<RetailerRow>, sqlite::DbError> load_retailer(sqlite::Db& db,
-                                                                         std::string_view id) {
-  auto st = db.prepare(kSelectRetailer);
-  if (!st) return std::unexpected(st.error());
-  st->bind(1, id);
-  auto row = st->step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::optional<RetailerRow>();
-  return RetailerRow{st->text(0), st->text(1), st->text(2), st->text(3)};
-}
-
 std::expected<benefits::RetailerRules, std::string> parse_rules(std::string_view json_text) {
   rapidjson::Document doc;
   doc.Parse(json_text.data(), json_text.size());
@@ -137,9 +106,24 @@ std::expected<benefits::RetailerRules, std::string> parse_rules(std::string_view
   return rules;
 }
 
-benefits::Product to_benefits_product(const ProductRow& p) {
+benefits::Product to_benefits_product(const store::Product& p) {
   return benefits::Product{p.product_id, p.retailer_id, p.category, p.price_minor,
                            p.stock - p.held_stock};
+}
+
+std::expected<std::optional<ledger::AccountState>, Error> load_account(store::ReadTx& tx,
+                                                                       std::string_view id) {
+  auto account = tx.accounts().load(id);
+  if (!account) return std::unexpected(store_failure(account.error()));
+  return std::move(*account);
+}
+
+std::expected<void, Error> post(store::WriteTx& tx, store::Posting posting) {
+  posting.timestamp_ms = tx.now_ms();
+  if (auto ok = tx.accounts().post(posting); !ok) {
+    return std::unexpected(store_failure(ok.error()));
+  }
+  return {};
 }
 
 }  // namespace centli::market

@@ -1,6 +1,7 @@
-// Marketplace rows as the actions and the purchase saga read them: products, retailers and
-// their benefit rules (retailers.rules_json, format in docs/marketplace.md). Functions take the
-// caller's connection and are as thread-safe as that connection.
+// What the marketplace actions and the purchase saga share about the catalog: retailers' benefit
+// rules (retailers.rules_json, format in docs/marketplace.md) read into the engine's terms, and
+// the two ledger calls the saga and the purchase make (the accounts repository, store/accounts.h)
+// with store failures as internal errors.
 #pragma once
 
 #include <cstdint>
@@ -10,41 +11,31 @@
 #include <string_view>
 
 #include "domain/benefits.h"
-#include "store/sqlite/db.h"
+#include "domain/error.h"
+#include "domain/ledger.h"
+#include "store/accounts.h"
+#include "store/market.h"
 
 namespace centli::market {
 
-struct ProductRow {
-  std::string product_id;
-  std::string retailer_id;
-  std::string retailer_name;
-  std::string name;
-  std::string description;
-  std::string category;
-  std::int64_t price_minor = 0;
-  std::string currency;
-  std::int64_t stock = 0;
-  std::int64_t held_stock = 0;
-};
-
-struct RetailerRow {
-  std::string retailer_id;
-  std::string name;
-  std::string settlement_account_id;
-  std::string rules_json;
-};
-
-// The product with its retailer's name, or nullopt when there is none.
-std::expected<std::optional<ProductRow>, sqlite::DbError> load_product(sqlite::Db& db,
-                                                                       std::string_view id);
-std::expected<std::optional<RetailerRow>, sqlite::DbError> load_retailer(sqlite::Db& db,
-                                                                         std::string_view id);
+// A failure of the store as the actions' internal error (500, its cause only in the log).
+template <class StoreError>
+Error store_failure(const StoreError& e) {
+  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
+}
 
 // Parses rules JSON into the engine's rules and checks them with benefits::validate_rules.
 // On failure returns a message naming the member at fault.
 std::expected<benefits::RetailerRules, std::string> parse_rules(std::string_view json_text);
 
 // A product as the benefits engine sees it.
-benefits::Product to_benefits_product(const ProductRow& p);
+benefits::Product to_benefits_product(const store::Product& p);
+
+// The account, or nullopt when there is none; a store failure is an internal error.
+std::expected<std::optional<ledger::AccountState>, Error> load_account(store::ReadTx& tx,
+                                                                       std::string_view id);
+// Posts a double entry in the caller's transaction at its clock (Accounts::post); a store
+// failure is an internal error. Requires: what Accounts::post requires.
+std::expected<void, Error> post(store::WriteTx& tx, store::Posting posting);
 
 }  // namespace centli::market

@@ -61,7 +61,7 @@ void PurchaseSaga::wait(std::string purchase_id, std::string user_id, std::strin
   }
   // Not waiting: answer with the state the purchase has now.
   auto reader = store_.reader();
-  auto v = view_purchase(reader.db(), purchase_id, user_id, locale);
+  auto v = view_purchase(reader.tx(), purchase_id, user_id, locale);
   if (v && *v) return done((*v)->state, (*v)->body);
   done(std::string(kInitiated), "");
 }
@@ -76,7 +76,7 @@ void PurchaseSaga::check_waiters(bool all) {
     const std::int64_t now = util::now_ms();
     for (std::size_t i = 0; i < waiters_.size();) {
       Waiter& w = waiters_[i];
-      auto v = view_purchase(reader.db(), w.purchase_id, w.user_id, w.locale);
+      auto v = view_purchase(reader.tx(), w.purchase_id, w.user_id, w.locale);
       const bool known = v && *v;
       if (all || now >= w.deadline_ms || !known || is_terminal((*v)->state)) {
         views.emplace_back(known ? (*v)->state : std::string(kInitiated),
@@ -108,7 +108,7 @@ void PurchaseSaga::loop() {
     if (util::now_ms() < next_sweep_ms) continue;
     next_sweep_ms = util::now_ms() + sweep_every_ms;
     store_.submit(store::WriteJob{[](store::WriteTx& tx) {
-                                    sqlite::Savepoint sp(tx.db());
+                                    store::Savepoint sp(tx);
                                     auto n = sweep_expired(tx, limits::kHoldSweepRowsMax);
                                     if (!n || !sp.release()) {
                                       sp.rollback();

@@ -10,46 +10,13 @@
 #include "events/outbox.h"
 #include "obs/log.h"
 #include "sagas/market_data.h"
-#include "store/ledger_store.h"
+#include "store/market.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
 
 namespace centli::sagas {
 namespace {
-
-constexpr const char* kSelectPurchase =
-    "SELECT purchase_id, user_id, product_id, retailer_id, quantity, account_id, option_id, "
-    "total_minor, currency, status, reason, correlation_id, cashback_minor FROM purchases "
-    "WHERE purchase_id = ?1";
-constexpr const char* kAdvancePurchase =
-    "UPDATE purchases SET status = ?3, reason = CASE WHEN ?4 = '' THEN reason ELSE ?4 END, "
-    "updated_ms = ?5 WHERE purchase_id = ?1 AND status = ?2";
-constexpr const char* kInsertStep =
-    "INSERT INTO saga_steps (purchase_id, seq, event_type, event_id, state_after, at_ms) "
-    "VALUES (?1, (SELECT COUNT(*) + 1 FROM saga_steps WHERE purchase_id = ?1), ?2, ?3, ?4, ?5)";
-constexpr const char* kReserveStock =
-    "UPDATE products SET held_stock = held_stock + ?2 "
-    "WHERE product_id = ?1 AND stock - held_stock >= ?2";
-constexpr const char* kInsertHold =
-    "INSERT INTO holds (hold_id, purchase_id, kind, account_id, product_id, amount_minor, "
-    "quantity, state, created_ms, expires_ms, resolved_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-constexpr const char* kSelectLiveStockHold =
-    "SELECT hold_id FROM holds WHERE purchase_id = ?1 AND kind = 'stock' AND state = 'held' "
-    "AND expires_ms > ?2";
-constexpr const char* kResolveStockHold =
-    "UPDATE holds SET state = ?3, reason = ?4, resolved_ms = ?2 "
-    "WHERE purchase_id = ?1 AND kind = 'stock' AND state = 'held'";
-constexpr const char* kCommitStock =
-    "UPDATE products SET stock = stock - ?2, held_stock = held_stock - ?2 WHERE product_id = ?1";
-constexpr const char* kReleaseStock =
-    "UPDATE products SET held_stock = held_stock - ?2 WHERE product_id = ?1";
-constexpr const char* kSetTransfer = "UPDATE purchases SET transfer_id = ?2 WHERE purchase_id = ?1";
-constexpr const char* kSelectExpiredHolds =
-    "SELECT h.purchase_id FROM holds h JOIN purchases p ON p.purchase_id = h.purchase_id "
-    "WHERE h.state = 'held' AND h.kind = 'stock' AND h.expires_ms <= ?1 AND p.status = 'RESERVED' "
-    "ORDER BY h.expires_ms LIMIT ?2";
 
 // The saga's consumed events, the state each requires and the step it runs.
 constexpr StepRule kSteps[] = {
@@ -61,32 +28,13 @@ constexpr StepRule kSteps[] = {
     {"INVENTORY_RELEASED", kReleased, "notify"},
 };
 
-Error db_error(const sqlite::DbError& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
-Error db_error(const store::Error& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
+using store::Purchase;
 
-struct Purchase {
-  std::string purchase_id, user_id, product_id, retailer_id;
-  std::int64_t quantity = 0;
-  std::string account_id, option_id;
-  std::int64_t total_minor = 0;
-  std::string currency, status, reason, correlation_id;
-  std::int64_t cashback_minor = 0;
-};
-
-std::expected<std::optional<Purchase>, Error> load_purchase(sqlite::Db& db, std::string_view id) {
-  auto st = db.prepare(kSelectPurchase);
-  if (!st) return std::unexpected(db_error(st.error()));
-  st->bind(1, id);
-  auto row = st->step();
-  if (!row) return std::unexpected(db_error(row.error()));
-  if (!*row) return std::optional<Purchase>();
-  return Purchase{st->text(0),  st->text(1),  st->text(2),  st->text(3), st->int64(4),
-                  st->text(5),  st->text(6),  st->int64(7), st->text(8), st->text(9),
-                  st->text(10), st->text(11), st->int64(12)};
+std::expected<std::optional<Purchase>, Error> load_purchase(store::ReadTx& tx,
+                                                            std::string_view id) {
+  auto p = tx.purchases().find(id);
+  if (!p) return std::unexpected(market::store_failure(p.error()));
+  return std::move(*p);
 }
 
 std::string event_data(const Purchase& p, std::string_view state, std::string_view reason) {
@@ -99,73 +47,54 @@ std::string event_data(const Purchase& p, std::string_view state, std::string_vi
 std::expected<bool, Error> advance(store::WriteTx& tx, const Purchase& p, std::string_view from,
                                    std::string_view to, std::string_view reason,
                                    std::string_view event_type) {
-  auto st = tx.db().prepare(kAdvancePurchase);
-  if (!st) return std::unexpected(db_error(st.error()));
-  auto ok = st->bind(1, p.purchase_id)
-                .bind(2, from)
-                .bind(3, to)
-                .bind(4, reason)
-                .bind(5, tx.now_ms())
-                .exec();
-  if (!ok) return std::unexpected(db_error(ok.error()));
-  if (tx.db().changes() == 0) return false;
+  auto moved = tx.purchases().advance(p.purchase_id, from, to, reason, tx.now_ms());
+  if (!moved) return std::unexpected(market::store_failure(moved.error()));
+  if (!*moved) return false;
   const std::string data = event_data(p, to, reason.empty() ? p.reason : reason);
   auto ev = events::append(tx, {event_type, "marketplace", p.user_id, p.correlation_id, data});
-  if (!ev) return std::unexpected(db_error(ev.error()));
-  auto step = tx.db().prepare(kInsertStep);
-  if (!step) return std::unexpected(db_error(step.error()));
-  auto ins = step->bind(1, p.purchase_id)
-                 .bind(2, event_type)
-                 .bind(3, *ev)
-                 .bind(4, to)
-                 .bind(5, tx.now_ms())
-                 .exec();
-  if (!ins) return std::unexpected(db_error(ins.error()));
+  if (!ev) return std::unexpected(market::store_failure(ev.error()));
+  auto step = tx.purchases().append_step(
+      p.purchase_id, {std::string(event_type), std::string(to), tx.now_ms()}, *ev);
+  if (!step) return std::unexpected(market::store_failure(step.error()));
   return true;
 }
 
-std::expected<void, Error> exec2(store::WriteTx& tx, const char* sql, std::string_view a,
-                                 std::int64_t b) {
-  auto st = tx.db().prepare(sql);
-  if (!st) return std::unexpected(db_error(st.error()));
-  if (auto ok = st->bind(1, a).bind(2, b).exec(); !ok) return std::unexpected(db_error(ok.error()));
+// A store call that returns nothing, as the saga's result.
+std::expected<void, Error> done(const store::Result<void>& r) {
+  if (!r) return std::unexpected(market::store_failure(r.error()));
   return {};
 }
 
 std::expected<bool, Error> resolve_stock_hold(store::WriteTx& tx, const Purchase& p,
                                               std::string_view state, std::string_view reason) {
-  auto st = tx.db().prepare(kResolveStockHold);
-  if (!st) return std::unexpected(db_error(st.error()));
-  auto ok = st->bind(1, p.purchase_id).bind(2, tx.now_ms()).bind(3, state).bind(4, reason).exec();
-  if (!ok) return std::unexpected(db_error(ok.error()));
-  return tx.db().changes() == 1;
+  auto resolved = tx.holds().resolve_stock_hold(p.purchase_id, state, reason, tx.now_ms());
+  if (!resolved) return std::unexpected(market::store_failure(resolved.error()));
+  return *resolved;
 }
 
 std::expected<void, Error> insert_hold(store::WriteTx& tx, const Purchase& p, std::string_view kind,
                                        std::string_view state, std::int64_t expires_ms) {
-  auto st = tx.db().prepare(kInsertHold);
-  if (!st) return std::unexpected(db_error(st.error()));
   const bool funds = kind == "funds";
-  auto ok = st->bind(1, util::random_id("hld-"))
-                .bind(2, p.purchase_id)
-                .bind(3, kind)
-                .bind(4, funds ? std::string_view(p.account_id) : std::string_view(""))
-                .bind(5, funds ? std::string_view("") : std::string_view(p.product_id))
-                .bind(6, funds ? p.total_minor : 0)
-                .bind(7, funds ? 0 : p.quantity)
-                .bind(8, state)
-                .bind(9, tx.now_ms())
-                .bind(10, expires_ms)
-                .bind(11, state == "held" ? 0 : tx.now_ms())
-                .exec();
-  if (!ok) return std::unexpected(db_error(ok.error()));
-  return {};
+  return done(tx.holds().insert(store::Hold{
+      .hold_id = util::random_id("hld-"),
+      .purchase_id = p.purchase_id,
+      .kind = std::string(kind),
+      .account_id = funds ? p.account_id : std::string(),
+      .product_id = funds ? std::string() : p.product_id,
+      .amount_minor = funds ? p.total_minor : 0,
+      .quantity = funds ? 0 : p.quantity,
+      .state = std::string(state),
+      .created_ms = tx.now_ms(),
+      .expires_ms = expires_ms,
+      .resolved_ms = state == "held" ? 0 : tx.now_ms(),
+  }));
 }
 
 std::expected<void, Error> reserve(store::WriteTx& tx, const Purchase& p,
                                    std::int64_t hold_timeout_ms) {
-  if (auto ok = exec2(tx, kReserveStock, p.product_id, p.quantity); !ok) return ok;
-  if (tx.db().changes() == 0) {
+  auto reserved = tx.catalog().reserve_stock(p.product_id, p.quantity);
+  if (!reserved) return std::unexpected(market::store_failure(reserved.error()));
+  if (!*reserved) {
     // Another purchase took the stock after this one was accepted: nothing was held.
     if (auto r = advance(tx, p, kInitiated, kFailed, "out_of_stock", "USER_NOTIFIED"); !r) {
       return std::unexpected(r.error());
@@ -193,13 +122,20 @@ std::string payment_refusal(const std::optional<ledger::AccountState>& source, c
   return "";
 }
 
+// The purchase's retailer, which the catalog never deletes.
+std::expected<store::Retailer, Error> load_retailer(store::WriteTx& tx, const Purchase& p) {
+  auto retailer = tx.catalog().find_retailer(p.retailer_id);
+  if (!retailer) return std::unexpected(market::store_failure(retailer.error()));
+  if (!*retailer) return std::unexpected(Error{ErrorCode::kInternal, "retailer vanished", "", ""});
+  return std::move(**retailer);
+}
+
 std::expected<void, Error> post_payment(store::WriteTx& tx, const Purchase& p,
                                         const ledger::AccountState& src) {
-  auto retailer = market::load_retailer(tx.db(), p.retailer_id);
-  if (!retailer) return std::unexpected(db_error(retailer.error()));
-  if (!*retailer) return std::unexpected(Error{ErrorCode::kInternal, "retailer vanished", "", ""});
-  auto target = store::load_account(tx.db(), (*retailer)->settlement_account_id);
-  if (!target) return std::unexpected(db_error(target.error()));
+  auto retailer = load_retailer(tx, p);
+  if (!retailer) return std::unexpected(retailer.error());
+  auto target = market::load_account(tx, retailer->settlement_account_id);
+  if (!target) return std::unexpected(target.error());
   if (!*target) {
     return std::unexpected(Error{ErrorCode::kInternal, "no settlement account", "", ""});
   }
@@ -213,34 +149,26 @@ std::expected<void, Error> post_payment(store::WriteTx& tx, const Purchase& p,
                          p.total_minor,
                          src.posted_minor - p.total_minor,
                          dst.posted_minor + p.total_minor,
-                         (*retailer)->name,
+                         retailer->name,
                          p.purchase_id,
                          description,
                          p.correlation_id,
                          std::string_view(),
                          std::string_view(),
                          0};
-  if (auto ok = store::post(tx, posting); !ok) return std::unexpected(db_error(ok.error()));
+  if (auto ok = market::post(tx, posting); !ok) return ok;
   if (auto ok = insert_hold(tx, p, "funds", "posted", tx.now_ms()); !ok) return ok;
-  auto st = tx.db().prepare(kSetTransfer);
-  if (!st) return std::unexpected(db_error(st.error()));
-  if (auto ok = st->bind(1, p.purchase_id).bind(2, transfer_id).exec(); !ok) {
-    return std::unexpected(db_error(ok.error()));
-  }
-  return {};
+  return done(tx.purchases().set_transfer(p.purchase_id, transfer_id));
 }
 
 std::expected<void, Error> pay(store::WriteTx& tx, const Purchase& p, const SagaConfig& cfg) {
   if (cfg.faults.stall_payment) return {};
   // A hold that expired (or was voided) belongs to the sweeper, which compensates.
-  auto live = tx.db().prepare(kSelectLiveStockHold);
-  if (!live) return std::unexpected(db_error(live.error()));
-  live->bind(1, p.purchase_id).bind(2, tx.now_ms());
-  auto row = live->step();
-  if (!row) return std::unexpected(db_error(row.error()));
-  if (!*row) return {};
-  auto source = store::load_account(tx.db(), p.account_id);
-  if (!source) return std::unexpected(db_error(source.error()));
+  auto live = tx.holds().stock_hold_live(p.purchase_id, tx.now_ms());
+  if (!live) return std::unexpected(market::store_failure(live.error()));
+  if (!*live) return {};
+  auto source = market::load_account(tx, p.account_id);
+  if (!source) return std::unexpected(source.error());
   const std::string refusal = payment_refusal(*source, p, cfg);
   if (!refusal.empty()) {
     auto r = advance(tx, p, kReserved, kPaymentFailed, refusal, "PAYMENT_FAILED");
@@ -257,13 +185,12 @@ std::expected<void, Error> pay(store::WriteTx& tx, const Purchase& p, const Saga
 // account that paid: a movement of its own, double entry like the payment.
 std::expected<void, Error> credit_cashback(store::WriteTx& tx, const Purchase& p) {
   if (p.cashback_minor <= 0) return {};
-  auto retailer = market::load_retailer(tx.db(), p.retailer_id);
-  if (!retailer) return std::unexpected(db_error(retailer.error()));
-  if (!*retailer) return std::unexpected(Error{ErrorCode::kInternal, "retailer vanished", "", ""});
-  auto source = store::load_account(tx.db(), (*retailer)->settlement_account_id);
-  auto target = store::load_account(tx.db(), p.account_id);
-  if (!source) return std::unexpected(db_error(source.error()));
-  if (!target) return std::unexpected(db_error(target.error()));
+  auto retailer = load_retailer(tx, p);
+  if (!retailer) return std::unexpected(retailer.error());
+  auto source = market::load_account(tx, retailer->settlement_account_id);
+  auto target = market::load_account(tx, p.account_id);
+  if (!source) return std::unexpected(source.error());
+  if (!target) return std::unexpected(target.error());
   if (!*source || !*target) {
     return std::unexpected(Error{ErrorCode::kInternal, "cashback accounts vanished", "", ""});
   }
@@ -277,21 +204,20 @@ std::expected<void, Error> credit_cashback(store::WriteTx& tx, const Purchase& p
                          (*source)->posted_minor - p.cashback_minor,
                          (*target)->posted_minor + p.cashback_minor,
                          p.purchase_id,
-                         (*retailer)->name,
+                         retailer->name,
                          description,
                          p.correlation_id,
                          std::string_view(),
                          std::string_view(),
                          0};
-  if (auto ok = store::post(tx, posting); !ok) return std::unexpected(db_error(ok.error()));
-  return {};
+  return market::post(tx, posting);
 }
 
 std::expected<void, Error> confirm(store::WriteTx& tx, const Purchase& p) {
   auto resolved = resolve_stock_hold(tx, p, "posted", "");
   if (!resolved) return std::unexpected(resolved.error());
   if (*resolved) {  // true exactly once per purchase
-    if (auto ok = exec2(tx, kCommitStock, p.product_id, p.quantity); !ok) return ok;
+    if (auto ok = done(tx.catalog().take_stock(p.product_id, p.quantity)); !ok) return ok;
     if (auto ok = credit_cashback(tx, p); !ok) return ok;
   }
   auto r = advance(tx, p, kPaid, kConfirmed, "", "PURCHASE_CONFIRMED");
@@ -303,7 +229,7 @@ std::expected<void, Error> release(store::WriteTx& tx, const Purchase& p) {
   auto resolved = resolve_stock_hold(tx, p, "voided", p.reason);
   if (!resolved) return std::unexpected(resolved.error());
   if (*resolved) {
-    if (auto ok = exec2(tx, kReleaseStock, p.product_id, p.quantity); !ok) return ok;
+    if (auto ok = done(tx.catalog().release_stock(p.product_id, p.quantity)); !ok) return ok;
   }
   auto r = advance(tx, p, kCompensating, kReleased, "", "INVENTORY_RELEASED");
   if (!r) return std::unexpected(r.error());
@@ -349,7 +275,7 @@ std::expected<void, Error> PurchaseSaga::consume(store::WriteTx& tx, std::string
     obs::log(obs::Level::kWarn, "test fault: crashing before the saga step");
     ::_exit(137);
   }
-  auto loaded = load_purchase(tx.db(), purchase_id);
+  auto loaded = load_purchase(tx, purchase_id);
   if (!loaded) return std::unexpected(loaded.error());
   if (!*loaded || (*loaded)->status != rule->from_state) return {};  // already done
   const Purchase& p = **loaded;
@@ -365,27 +291,17 @@ std::expected<void, Error> PurchaseSaga::consume(store::WriteTx& tx, std::string
 }
 
 std::expected<int, Error> PurchaseSaga::sweep_expired(store::WriteTx& tx, std::int64_t limit) {
-  std::vector<std::string> due;
-  {
-    auto st = tx.db().prepare(kSelectExpiredHolds);
-    if (!st) return std::unexpected(db_error(st.error()));
-    st->bind(1, tx.now_ms()).bind(2, limit);
-    for (;;) {
-      auto row = st->step();
-      if (!row) return std::unexpected(db_error(row.error()));
-      if (!*row) break;
-      due.push_back(st->text(0));
-    }
-  }
+  auto due = tx.holds().expired_reservations(tx.now_ms(), limit);
+  if (!due) return std::unexpected(market::store_failure(due.error()));
   int voided = 0;
-  for (const std::string& id : due) {
-    auto p = load_purchase(tx.db(), id);
+  for (const std::string& id : *due) {
+    auto p = load_purchase(tx, id);
     if (!p) return std::unexpected(p.error());
     if (!*p) continue;
     auto resolved = resolve_stock_hold(tx, **p, "voided", "hold_expired");
     if (!resolved) return std::unexpected(resolved.error());
     if (!*resolved) continue;
-    if (auto ok = exec2(tx, kReleaseStock, (*p)->product_id, (*p)->quantity); !ok) {
+    if (auto ok = done(tx.catalog().release_stock((*p)->product_id, (*p)->quantity)); !ok) {
       return std::unexpected(ok.error());
     }
     auto r = advance(tx, **p, kReserved, kCompensating, "hold_expired", "COMPENSATION_REQUIRED");

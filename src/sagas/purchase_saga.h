@@ -103,7 +103,7 @@ struct PurchaseView {
   std::string state;
   std::string body;  // JSON object text with a summary in the locale
 };
-std::expected<std::optional<PurchaseView>, Error> view_purchase(sqlite::Db& db,
+std::expected<std::optional<PurchaseView>, Error> view_purchase(store::ReadTx& tx,
                                                                 std::string_view purchase_id,
                                                                 std::string_view user_id,
                                                                 std::string_view locale);

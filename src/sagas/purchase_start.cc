@@ -7,38 +7,13 @@
 #include "events/outbox.h"
 #include "sagas/market_data.h"
 #include "sagas/purchase_saga.h"
-#include "store/ledger_store.h"
+#include "store/market.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/json.h"
 
 namespace centli::sagas {
 namespace {
-
-constexpr const char* kInsertPurchase =
-    "INSERT INTO purchases (user_id, timestamp_ms, purchase_id, product_id, retailer_id, "
-    "quantity, account_id, option_id, total_minor, currency, status, reason, correlation_id, "
-    "updated_ms, unit_price_minor, subtotal_minor, discount_minor, cashback_minor, points, "
-    "months) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'INITIATED', '', ?11, ?2, ?12, "
-    "?13, ?14, ?15, ?16, ?17)";
-constexpr const char* kInsertFirstStep =
-    "INSERT INTO saga_steps (purchase_id, seq, event_type, event_id, state_after, at_ms) "
-    "VALUES (?1, 1, 'PURCHASE_INITIATED', ?2, 'INITIATED', ?3)";
-constexpr const char* kSelectView =
-    "SELECT purchase_id, user_id, product_id, retailer_id, quantity, account_id, option_id, "
-    "total_minor, currency, status, reason, correlation_id, timestamp_ms, updated_ms, "
-    "unit_price_minor, subtotal_minor, discount_minor, cashback_minor, points, months "
-    "FROM purchases WHERE purchase_id = ?1";
-constexpr const char* kSelectSteps =
-    "SELECT event_type, state_after, at_ms FROM saga_steps WHERE purchase_id = ?1 "
-    "ORDER BY seq LIMIT ?2";
-
-Error db_error(const sqlite::DbError& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
-Error db_error(const store::Error& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
 
 benefits::AccountType engine_type(ledger::AccountType t) {
   if (t == ledger::AccountType::kSavings) return benefits::AccountType::kSavings;
@@ -47,11 +22,11 @@ benefits::AccountType engine_type(ledger::AccountType t) {
 }
 
 // The option as the server computes it now for this account.
-std::expected<benefits::Option, Error> recompute(store::WriteTx& tx, const market::ProductRow& p,
+std::expected<benefits::Option, Error> recompute(store::WriteTx& tx, const store::Product& p,
                                                  const ledger::AccountState& a,
                                                  const PurchaseRequest& r) {
-  auto retailer = market::load_retailer(tx.db(), p.retailer_id);
-  if (!retailer) return std::unexpected(db_error(retailer.error()));
+  auto retailer = tx.catalog().find_retailer(p.retailer_id);
+  if (!retailer) return std::unexpected(market::store_failure(retailer.error()));
   auto rules = market::parse_rules(*retailer ? (*retailer)->rules_json : "{}");
   if (!rules) return std::unexpected(Error{ErrorCode::kInternal, rules.error(), "", ""});
   const benefits::Account account{a.account_id, engine_type(a.type), ledger::available_minor(a),
@@ -69,41 +44,36 @@ std::expected<benefits::Option, Error> recompute(store::WriteTx& tx, const marke
 }
 
 std::expected<std::string, Error> write_initiated(store::WriteTx& tx, const PurchaseRequest& r,
-                                                  const market::ProductRow& p,
+                                                  const store::Product& p,
                                                   const benefits::Option& o) {
   const std::string id = util::random_id("pur-");
-  auto st = tx.db().prepare(kInsertPurchase);
-  if (!st) return std::unexpected(db_error(st.error()));
-  auto ok = st->bind(1, r.user_id)
-                .bind(2, tx.now_ms())
-                .bind(3, id)
-                .bind(4, p.product_id)
-                .bind(5, p.retailer_id)
-                .bind(6, r.quantity)
-                .bind(7, r.account_id)
-                .bind(8, o.option_id)
-                .bind(9, o.total_minor)
-                .bind(10, p.currency)
-                .bind(11, r.correlation_id)
-                .bind(12, p.price_minor)
-                .bind(13, o.subtotal_minor)
-                .bind(14, o.discount_minor)
-                .bind(15, o.cashback_minor)
-                .bind(16, o.points)
-                .bind(17, o.months)
-                .exec();
-  if (!ok) return std::unexpected(db_error(ok.error()));
+  auto ok = tx.purchases().insert(store::Purchase{.purchase_id = id,
+                                                  .user_id = r.user_id,
+                                                  .product_id = p.product_id,
+                                                  .retailer_id = p.retailer_id,
+                                                  .quantity = r.quantity,
+                                                  .account_id = r.account_id,
+                                                  .option_id = o.option_id,
+                                                  .unit_price_minor = p.price_minor,
+                                                  .subtotal_minor = o.subtotal_minor,
+                                                  .discount_minor = o.discount_minor,
+                                                  .total_minor = o.total_minor,
+                                                  .cashback_minor = o.cashback_minor,
+                                                  .points = o.points,
+                                                  .months = o.months,
+                                                  .currency = p.currency,
+                                                  .correlation_id = r.correlation_id,
+                                                  .created_ms = tx.now_ms()});
+  if (!ok) return std::unexpected(market::store_failure(ok.error()));
   const std::string data =
       purchase_event_data({id, p.product_id, p.retailer_id, r.quantity, r.account_id, o.option_id,
                            o.total_minor, p.currency, kInitiated, ""});
   auto ev =
       events::append(tx, {"PURCHASE_INITIATED", "marketplace", r.user_id, r.correlation_id, data});
-  if (!ev) return std::unexpected(db_error(ev.error()));
-  auto step = tx.db().prepare(kInsertFirstStep);
-  if (!step) return std::unexpected(db_error(step.error()));
-  if (auto s = step->bind(1, id).bind(2, *ev).bind(3, tx.now_ms()).exec(); !s) {
-    return std::unexpected(db_error(s.error()));
-  }
+  if (!ev) return std::unexpected(market::store_failure(ev.error()));
+  auto step = tx.purchases().append_step(
+      id, {"PURCHASE_INITIATED", std::string(kInitiated), tx.now_ms()}, *ev);
+  if (!step) return std::unexpected(market::store_failure(step.error()));
   return id;
 }
 
@@ -130,65 +100,62 @@ std::string summary(std::string_view status, std::string_view reason, std::int64
             : "Tu compra por " + amount + " sigue en proceso.";
 }
 
-void write_steps(sqlite::Db& db, std::string_view id, json::Writer& w) {
+void write_steps(store::ReadTx& tx, std::string_view id, json::Writer& w) {
   json::key(w, "steps");
   w.StartArray();
-  if (auto st = db.prepare(kSelectSteps)) {
-    st->bind(1, id).bind(2, limits::kSagaStepsShownMax);
-    for (;;) {
-      auto row = st->step();
-      if (!row || !*row) break;
+  // A purchase whose steps cannot be read is still shown, without them.
+  if (auto steps = tx.purchases().steps(id, limits::kSagaStepsShownMax)) {
+    for (const store::SagaStep& s : *steps) {
       w.StartObject();
-      json::kv(w, "event_type", st->text_view(0));
-      json::kv(w, "state", st->text_view(1));
-      json::kv(w, "at", util::format_iso8601_ms(st->int64(2)));
+      json::kv(w, "event_type", s.event_type);
+      json::kv(w, "state", s.state_after);
+      json::kv(w, "at", util::format_iso8601_ms(s.at_ms));
       w.EndObject();
     }
   }
   w.EndArray();
 }
 
-void write_view(sqlite::Db& db, const sqlite::Stmt& st, std::string_view locale, json::Writer& w) {
-  const std::string state = st.text(9);
-  const std::string status = public_status(state);
+void write_view(store::ReadTx& tx, const store::Purchase& p, std::string_view locale,
+                json::Writer& w) {
+  const std::string status = public_status(p.status);
   w.StartObject();
-  json::kv(w, "purchase_id", st.text_view(0));
+  json::kv(w, "purchase_id", p.purchase_id);
   json::kv(w, "status", status);
-  json::kv(w, "state", state);
-  if (status == "FAILED") json::kv(w, "reason", st.text_view(10));
-  json::kv(w, "product_id", st.text_view(2));
-  json::kv(w, "retailer_id", st.text_view(3));
-  json::kv_int(w, "quantity", st.int64(4));
-  json::kv(w, "account_id", st.text_view(5));
-  json::kv(w, "option_id", st.text_view(6));
-  json::kv(w, "unit_price", money::format_minor(st.int64(14)));
-  json::kv(w, "subtotal", money::format_minor(st.int64(15)));
-  json::kv(w, "discount", money::format_minor(st.int64(16)));
-  json::kv(w, "total", money::format_minor(st.int64(7)));
-  json::kv(w, "cashback", money::format_minor(st.int64(17)));
-  json::kv_int(w, "points", st.int64(18));
-  json::kv_int(w, "months", st.int64(19));
-  json::kv(w, "currency", st.text_view(8));
-  json::kv(w, "correlation_id", st.text_view(11));
-  json::kv(w, "created_at", util::format_iso8601_ms(st.int64(12)));
-  write_steps(db, st.text_view(0), w);
-  json::kv(
-      w, "summary",
-      summary(status, st.text_view(10), st.int64(7), st.text_view(8), locale.starts_with("en")));
+  json::kv(w, "state", p.status);
+  if (status == "FAILED") json::kv(w, "reason", p.reason);
+  json::kv(w, "product_id", p.product_id);
+  json::kv(w, "retailer_id", p.retailer_id);
+  json::kv_int(w, "quantity", p.quantity);
+  json::kv(w, "account_id", p.account_id);
+  json::kv(w, "option_id", p.option_id);
+  json::kv(w, "unit_price", money::format_minor(p.unit_price_minor));
+  json::kv(w, "subtotal", money::format_minor(p.subtotal_minor));
+  json::kv(w, "discount", money::format_minor(p.discount_minor));
+  json::kv(w, "total", money::format_minor(p.total_minor));
+  json::kv(w, "cashback", money::format_minor(p.cashback_minor));
+  json::kv_int(w, "points", p.points);
+  json::kv_int(w, "months", p.months);
+  json::kv(w, "currency", p.currency);
+  json::kv(w, "correlation_id", p.correlation_id);
+  json::kv(w, "created_at", util::format_iso8601_ms(p.created_ms));
+  write_steps(tx, p.purchase_id, w);
+  json::kv(w, "summary",
+           summary(status, p.reason, p.total_minor, p.currency, locale.starts_with("en")));
   w.EndObject();
 }
 
 }  // namespace
 
 std::expected<std::string, Error> initiate(store::WriteTx& tx, const PurchaseRequest& r) {
-  auto product = market::load_product(tx.db(), r.product_id);
-  if (!product) return std::unexpected(db_error(product.error()));
+  auto product = tx.catalog().find_product(r.product_id);
+  if (!product) return std::unexpected(market::store_failure(product.error()));
   if (!*product) {
     return std::unexpected(
         Error{ErrorCode::kProductNotFound, "the product was not found", "product_id", ""});
   }
-  auto account = store::load_account(tx.db(), r.account_id);
-  if (!account) return std::unexpected(db_error(account.error()));
+  auto account = market::load_account(tx, r.account_id);
+  if (!account) return std::unexpected(account.error());
   if (!*account || (*account)->user_id != r.user_id ||
       !ledger::is_customer_account((*account)->type)) {
     return std::unexpected(
@@ -204,20 +171,17 @@ std::expected<std::string, Error> initiate(store::WriteTx& tx, const PurchaseReq
   return write_initiated(tx, r, **product, *option);
 }
 
-std::expected<std::optional<PurchaseView>, Error> view_purchase(sqlite::Db& db,
+std::expected<std::optional<PurchaseView>, Error> view_purchase(store::ReadTx& tx,
                                                                 std::string_view purchase_id,
                                                                 std::string_view user_id,
                                                                 std::string_view locale) {
-  auto st = db.prepare(kSelectView);
-  if (!st) return std::unexpected(db_error(st.error()));
-  st->bind(1, purchase_id);
-  auto row = st->step();
-  if (!row) return std::unexpected(db_error(row.error()));
-  if (!*row || st->text_view(1) != user_id) return std::optional<PurchaseView>();
+  auto p = tx.purchases().find(purchase_id);
+  if (!p) return std::unexpected(market::store_failure(p.error()));
+  if (!*p || (*p)->user_id != user_id) return std::optional<PurchaseView>();
   rapidjson::StringBuffer b;
   json::Writer w(b);
-  write_view(db, *st, locale, w);
-  return PurchaseView{st->text(9), std::string(json::view(b))};
+  write_view(tx, **p, locale, w);
+  return PurchaseView{(*p)->status, std::string(json::view(b))};
 }
 
 }  // namespace centli::sagas

@@ -41,6 +41,9 @@ class Outbox;
 class Deliveries;
 class DeadLetters;
 class Inbox;
+class Catalog;
+class Purchases;
+class Holds;
 
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
@@ -53,6 +56,9 @@ class ReadTx {
   virtual Deliveries& deliveries() = 0;
   virtual DeadLetters& dead_letters() = 0;
   virtual Inbox& inbox() = 0;
+  virtual Catalog& catalog() = 0;
+  virtual Purchases& purchases() = 0;
+  virtual Holds& holds() = 0;
   // Transitional, while callers move to repositories (issue 11, step 1): the SQLite connection
   // under the transaction. Removed when no file outside src/store/ calls it.
   virtual sqlite::Db& db() = 0;
@@ -89,6 +95,9 @@ class WriteTxWrapper : public WriteTx {
   Deliveries& deliveries() override { return target_.deliveries(); }
   DeadLetters& dead_letters() override { return target_.dead_letters(); }
   Inbox& inbox() override { return target_.inbox(); }
+  Catalog& catalog() override { return target_.catalog(); }
+  Purchases& purchases() override { return target_.purchases(); }
+  Holds& holds() override { return target_.holds(); }
   sqlite::Db& db() override { return target_.db(); }
   std::int64_t now_ms() const override { return target_.now_ms(); }
   Result<void> savepoint_begin() override { return target_.savepoint_begin(); }

@@ -11,6 +11,7 @@
 #include "store/sqlite/db.h"
 #include "store/sqlite/events.h"
 #include "store/sqlite/idempotency.h"
+#include "store/sqlite/market.h"
 
 namespace centli::store::sqlite_impl {
 
@@ -27,6 +28,9 @@ class Tx : public Base {
   Deliveries& deliveries() override { return deliveries_; }
   DeadLetters& dead_letters() override { return dead_letters_; }
   Inbox& inbox() override { return inbox_; }
+  Catalog& catalog() override { return catalog_; }
+  Purchases& purchases() override { return purchases_; }
+  Holds& holds() override { return holds_; }
   sqlite::Db& db() override { return db_; }
 
  protected:
@@ -42,6 +46,9 @@ class Tx : public Base {
   SqliteDeliveries deliveries_{db_};
   SqliteDeadLetters dead_letters_{db_};
   SqliteInbox inbox_{db_};
+  SqliteCatalog catalog_{db_};
+  SqlitePurchases purchases_{db_};
+  SqliteHolds holds_{db_};
 };
 
 class ReadTxImpl final : public Tx<ReadTx> {
