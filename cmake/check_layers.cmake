@@ -2,7 +2,8 @@
 # Run by the `centli_layers` target before anything compiles:
 #   cmake -DSRC=<src dir> -DALLOWED="<folder>:<folder>,<folder>|..." -DSTAMP=<file> -P check_layers.cmake
 # ALLOWED lists, for each folder, the other folders it may include (the same direction as the
-# link lines in CMakeLists.txt). Tests (*_test.cc) follow the rule of their folder.
+# link lines in CMakeLists.txt). Tests (*_test.cc) follow the rule of their folder. A store
+# backend (store/sqlite/, store/postgres/) and its driver's header are seen only from store/.
 string(REPLACE "|" ";" ALLOWED "${ALLOWED}")
 foreach(entry ${ALLOWED})
   string(REPLACE ":" ";" parts "${entry}")
@@ -23,6 +24,13 @@ foreach(file ${files})
   if(NOT DEFINED may_${folder})
     string(APPEND problems "  ${file}: folder '${folder}' has no layer in CMakeLists.txt\n")
     continue()
+  endif()
+  # A store backend (store/<backend>/, its driver's header) is seen only from store/.
+  if(NOT folder STREQUAL "store")
+    file(STRINGS "${SRC}/${file}" drivers REGEX "^#include [<\"](sqlite3\\.h|libpq-fe\\.h|store/[a-z_]+/)")
+    foreach(line ${drivers})
+      string(APPEND problems "  ${file}: ${line} (a store backend: only store/ may include it)\n")
+    endforeach()
   endif()
   file(STRINGS "${SRC}/${file}" includes REGEX "^#include \"[a-z_]+/")
   foreach(line ${includes})

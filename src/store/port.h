@@ -12,10 +12,6 @@
 #include <expected>
 #include <string>
 
-namespace centli::sqlite {
-class Db;
-}
-
 namespace centli::store {
 
 // A failure of the store itself. Business refusals (insufficient funds, not found) are never
@@ -59,9 +55,6 @@ class ReadTx {
   virtual Catalog& catalog() = 0;
   virtual Purchases& purchases() = 0;
   virtual Holds& holds() = 0;
-  // Transitional, while callers move to repositories (issue 11, step 1): the SQLite connection
-  // under the transaction. Removed when no file outside src/store/ calls it.
-  virtual sqlite::Db& db() = 0;
 
  protected:
   ~ReadTx() = default;
@@ -98,7 +91,6 @@ class WriteTxWrapper : public WriteTx {
   Catalog& catalog() override { return target_.catalog(); }
   Purchases& purchases() override { return target_.purchases(); }
   Holds& holds() override { return target_.holds(); }
-  sqlite::Db& db() override { return target_.db(); }
   std::int64_t now_ms() const override { return target_.now_ms(); }
   Result<void> savepoint_begin() override { return target_.savepoint_begin(); }
   Result<void> savepoint_release() override { return target_.savepoint_release(); }

@@ -31,7 +31,7 @@ class Tx : public Base {
   Catalog& catalog() override { return catalog_; }
   Purchases& purchases() override { return purchases_; }
   Holds& holds() override { return holds_; }
-  sqlite::Db& db() override { return db_; }
+  sqlite::Db& db() { return db_; }
 
  protected:
   sqlite::Db& db_;
@@ -67,5 +67,9 @@ class WriteTxImpl final : public Tx<WriteTx> {
  private:
   std::int64_t now_ms_;
 };
+
+// The connection under a write transaction of this backend, for the SQLite-only writers (the
+// demo loader, the writer's probe). Requires: `tx` is this backend's (asserted).
+sqlite::Db& connection_of(WriteTx& tx);
 
 }  // namespace centli::store::sqlite_impl

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "store/demo.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/tx.h"
 
 namespace centli::store {
 namespace {
@@ -150,7 +152,7 @@ constexpr DemoProduct kProducts[] = {
 };
 
 std::expected<void, std::string> insert_retailer(WriteTx& tx, const DemoRetailer& r) {
-  auto acc = tx.db().prepare(kInsertSettlement);
+  auto acc = sqlite_impl::connection_of(tx).prepare(kInsertSettlement);
   if (!acc) return std::unexpected(acc.error().message);
   const std::string account_name = std::string("Liquidación ") + r.name;
   if (auto ok = acc->bind(1, r.settlement_account_id)
@@ -161,7 +163,7 @@ std::expected<void, std::string> insert_retailer(WriteTx& tx, const DemoRetailer
       !ok) {
     return std::unexpected("demo settlement account: " + ok.error().message);
   }
-  auto st = tx.db().prepare(kInsertRetailer);
+  auto st = sqlite_impl::connection_of(tx).prepare(kInsertRetailer);
   if (!st) return std::unexpected(st.error().message);
   if (auto ok = st->bind(1, r.retailer_id)
                     .bind(2, r.name)
@@ -183,7 +185,7 @@ std::expected<void, std::string> marketplace_demo(WriteTx& tx) {
     if (auto ok = insert_retailer(tx, r); !ok) return ok;
   }
   for (const DemoProduct& p : kProducts) {
-    auto st = tx.db().prepare(kInsertProduct);
+    auto st = sqlite_impl::connection_of(tx).prepare(kInsertProduct);
     if (!st) return std::unexpected(st.error().message);
     if (auto ok = st->bind(1, p.product_id)
                       .bind(2, p.retailer_id)

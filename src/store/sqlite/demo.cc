@@ -2,6 +2,9 @@
 
 #include <iterator>
 
+#include "store/sqlite/db.h"
+#include "store/sqlite/tx.h"
+
 namespace centli::store {
 namespace {
 
@@ -41,7 +44,7 @@ constexpr DemoAccount kAccounts[] = {
 
 std::expected<void, std::string> core_banking_demo(WriteTx& tx) {
   for (const DemoAccount& a : kAccounts) {
-    auto st = tx.db().prepare(kInsertAccount);
+    auto st = sqlite_impl::connection_of(tx).prepare(kInsertAccount);
     if (!st) return std::unexpected(st.error().message);
     auto r = st->bind(1, a.user_id)
                  .bind(2, a.account_id)
@@ -73,21 +76,21 @@ std::expected<bool, std::string> load_demo(Store& store) {
   std::string failure;
   bool loaded = false;
   const bool committed = store.write_sync([&](WriteTx& tx) {
-    auto check = tx.db().prepare(kSelectDemoLoaded);
+    auto check = sqlite_impl::connection_of(tx).prepare(kSelectDemoLoaded);
     if (!check) {
       failure = check.error().message;
       return;
     }
     auto row = check->step();
     if (!row || *row) return;  // already loaded (or unreadable: reported below)
-    sqlite::Savepoint sp(tx.db());
+    Savepoint sp(tx);
     for (DemoPart part : kParts) {
       if (auto r = part(tx); !r) {
         failure = r.error();
         return;
       }
     }
-    auto mark = tx.db().prepare(kInsertDemoLoaded);
+    auto mark = sqlite_impl::connection_of(tx).prepare(kInsertDemoLoaded);
     if (!mark || !mark->bind(1, std::to_string(tx.now_ms())).exec()) {
       failure = "cannot mark the demo as loaded";
       return;
