@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "util/assert.h"
 #include "domain/money.h"
+#include "util/assert.h"
 #include "util/clock.h"
 #include "util/json.h"
 

@@ -44,7 +44,8 @@ class Router {
   // Parses a JSON request body with json::parse (exact numbers, duplicate keys refused): an
   // empty body is an empty object; a body that is not JSON 415, not a JSON object or not
   // accepted by json::parse 400 naming the field (the duplicated key) or "body".
-  static std::expected<void, Error> parse_body(const http::Request& request, rapidjson::Document& doc);
+  static std::expected<void, Error> parse_body(const http::Request& request,
+                                               rapidjson::Document& doc);
   // Decodes %XX and '+' in a query component; nullopt on a malformed escape.
   static std::optional<std::string> url_decode(std::string_view text);
 

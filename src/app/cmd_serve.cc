@@ -7,13 +7,13 @@
 #include <thread>
 
 #include "agents/doors.h"
+#include "agents/router.h"
 #include "app/commands.h"
 #include "app/events_serve.h"
 #include "app/local_server.h"
 #include "app/market_serve.h"
 #include "app/runtime.h"
 #include "domain/money.h"
-#include "agents/router.h"
 #include "http/server.h"
 #include "obs/log.h"
 

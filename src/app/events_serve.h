@@ -6,8 +6,8 @@
 #include <expected>
 #include <string>
 
-#include "app/runtime.h"
 #include "agents/router.h"
+#include "app/runtime.h"
 
 namespace centli::app {
 

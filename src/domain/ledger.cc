@@ -1,7 +1,7 @@
 #include "domain/ledger.h"
 
-#include "util/assert.h"
 #include "domain/money.h"
+#include "util/assert.h"
 
 namespace centli::ledger {
 namespace {
