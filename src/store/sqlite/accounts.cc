@@ -96,14 +96,7 @@ Result<std::vector<ledger::AccountState>> SqliteAccounts::of_user(std::string_vi
   auto st = db_.prepare(kSelectAccountsOfUser);
   if (!st) return failed<R>(st.error());
   st->bind(1, user_id);
-  R out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return failed<R>(row.error());
-    if (!*row) break;
-    out.push_back(read_account(*st));
-  }
-  return out;
+  return read_all<R::value_type>(*st, read_account);
 }
 
 Result<std::int64_t> SqliteAccounts::daily_outflow(std::string_view user_id, std::string_view day) {
@@ -154,25 +147,20 @@ Result<std::vector<HistoryEntry>> SqliteAccounts::history(const HistoryQuery& q)
       .bind(4, q.before_ms)
       .bind(5, q.before_seq)
       .bind(6, q.limit);
-  R out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return failed<R>(row.error());
-    if (!*row) break;
-    out.push_back(HistoryEntry{.seq = st->int64(0),
-                               .transaction_id = st->text(1),
-                               .transfer_id = st->text(2),
-                               .account_id = st->text(3),
-                               .timestamp_ms = st->int64(4),
-                               .kind = st->text(5),
-                               .direction = st->text(6),
-                               .amount_minor = st->int64(7),
-                               .currency = st->text(8),
-                               .balance_after_minor = st->int64(9),
-                               .counterparty = st->text(10),
-                               .description = st->text(11)});
-  }
-  return out;
+  return read_all<R::value_type>(*st, [](const sqlite::Stmt& s) {
+    return HistoryEntry{.seq = s.int64(0),
+                        .transaction_id = s.text(1),
+                        .transfer_id = s.text(2),
+                        .account_id = s.text(3),
+                        .timestamp_ms = s.int64(4),
+                        .kind = s.text(5),
+                        .direction = s.text(6),
+                        .amount_minor = s.int64(7),
+                        .currency = s.text(8),
+                        .balance_after_minor = s.int64(9),
+                        .counterparty = s.text(10),
+                        .description = s.text(11)};
+  });
 }
 
 }  // namespace centli::store::sqlite_impl

@@ -45,15 +45,8 @@ Beneficiary read_beneficiary(const sqlite::Stmt& st) {
   return b;
 }
 
-Result<std::vector<Beneficiary>> read_all(sqlite::Stmt& st) {
-  std::vector<Beneficiary> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return std::unexpected(to_error(row.error()));
-    if (!*row) break;
-    out.push_back(read_beneficiary(st));
-  }
-  return out;
+Result<std::vector<Beneficiary>> read_book(sqlite::Stmt& st) {
+  return read_all<Beneficiary>(st, read_beneficiary);
 }
 
 Result<std::optional<Beneficiary>> read_one(sqlite::Stmt& st) {
@@ -85,7 +78,7 @@ Result<std::vector<Beneficiary>> SqliteBeneficiaries::of_user(std::string_view u
   auto st = db_.prepare(kSelectBeneficiariesOfUser);
   if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id);
-  return read_all(*st);
+  return read_book(*st);
 }
 
 Result<std::vector<Beneficiary>> SqliteBeneficiaries::page(std::string_view user_id,
@@ -95,7 +88,7 @@ Result<std::vector<Beneficiary>> SqliteBeneficiaries::page(std::string_view user
   auto st = db_.prepare(kSelectBeneficiaryPage);
   if (!st) return std::unexpected(to_error(st.error()));
   st->bind(1, user_id).bind(2, after_alias_normalized).bind(3, after_id).bind(4, limit);
-  return read_all(*st);
+  return read_book(*st);
 }
 
 Result<std::int64_t> SqliteBeneficiaries::count(std::string_view user_id) {

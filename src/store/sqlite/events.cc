@@ -98,18 +98,6 @@ OutboxEvent read_event(const sqlite::Stmt& st, int at) {
                      .envelope = st.text(at + 7)};
 }
 
-// Every row of `st` (bound), each turned into a T by `read`.
-template <class T, class Read>
-Result<std::vector<T>> read_all(sqlite::Stmt& st, Read read) {
-  std::vector<T> out;
-  for (;;) {
-    auto more = st.step();
-    if (!more) return failed<std::vector<T>>(more.error());
-    if (!*more) return out;
-    out.push_back(read(st));
-  }
-}
-
 Result<std::vector<OutboxEvent>> read_events(sqlite::Stmt& st) {
   return read_all<OutboxEvent>(st, [](const sqlite::Stmt& s) { return read_event(s, 0); });
 }

@@ -119,14 +119,7 @@ Result<std::vector<Product>> SqliteCatalog::list_products(std::string_view retai
   auto st = db_.prepare(kSelectCatalog);
   if (!st) return failed<R>(st.error());
   st->bind(1, retailer_id).bind(2, category).bind(3, limit);
-  R out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return failed<R>(row.error());
-    if (!*row) break;
-    out.push_back(product_of(*st));
-  }
-  return out;
+  return read_all<R::value_type>(*st, product_of);
 }
 
 Result<bool> SqliteCatalog::reserve_stock(std::string_view product_id, std::int64_t quantity) {
@@ -245,14 +238,9 @@ Result<std::vector<SagaStep>> SqlitePurchases::steps(std::string_view purchase_i
   auto st = db_.prepare(kSelectSteps);
   if (!st) return failed<R>(st.error());
   st->bind(1, purchase_id).bind(2, limit);
-  R out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return failed<R>(row.error());
-    if (!*row) break;
-    out.push_back(SagaStep{st->text(0), st->text(1), st->int64(2)});
-  }
-  return out;
+  return read_all<R::value_type>(*st, [](const sqlite::Stmt& s) {
+    return SagaStep{s.text(0), s.text(1), s.int64(2)};
+  });
 }
 
 Result<std::vector<PurchasePosition>> SqlitePurchases::page(std::string_view user_id,
@@ -262,14 +250,9 @@ Result<std::vector<PurchasePosition>> SqlitePurchases::page(std::string_view use
   auto st = db_.prepare(kSelectPurchasePage);
   if (!st) return failed<R>(st.error());
   st->bind(1, user_id).bind(2, before.created_ms).bind(3, before.purchase_id).bind(4, limit);
-  R out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return failed<R>(row.error());
-    if (!*row) break;
-    out.push_back(PurchasePosition{st->int64(1), st->text(0)});
-  }
-  return out;
+  return read_all<R::value_type>(*st, [](const sqlite::Stmt& s) {
+    return PurchasePosition{s.int64(1), s.text(0)};
+  });
 }
 
 // ---------------------------------------------------------------- SqliteHolds
@@ -317,14 +300,7 @@ Result<std::vector<std::string>> SqliteHolds::expired_reservations(std::int64_t 
   auto st = db_.prepare(kSelectExpiredHolds);
   if (!st) return failed<R>(st.error());
   st->bind(1, now_ms).bind(2, limit);
-  R out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return failed<R>(row.error());
-    if (!*row) break;
-    out.push_back(st->text(0));
-  }
-  return out;
+  return read_all<R::value_type>(*st, [](const sqlite::Stmt& s) { return s.text(0); });
 }
 
 }  // namespace centli::store::sqlite_impl
