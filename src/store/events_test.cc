@@ -12,27 +12,26 @@
 #include <string>
 #include <vector>
 
+#include "store/scratch_store.h"
 #include "store/store.h"
 
 namespace centli::store {
 namespace {
 
-class EventsPort : public ::testing::Test {
+class EventsPort : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/centli-events-port-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto s = Store::open({.data_dir = dir_});
-    ASSERT_TRUE(s.has_value()) << s.error();
-    store_ = std::move(*s);
+    scratch_ = std::make_unique<testing::ScratchStore>(GetParam());
+    const std::string opened = scratch_->open();
+    ASSERT_EQ(opened, "");
+    store_ = std::move(scratch_->get());
   }
 
   void TearDown() override {
     reader_.reset();
     if (store_) store_->close();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    scratch_.reset();
   }
 
   // Runs `fn` in one committed write.
@@ -101,7 +100,7 @@ class EventsPort : public ::testing::Test {
     return reader_->tx();
   }
 
-  std::string dir_;
+  std::unique_ptr<testing::ScratchStore> scratch_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Reader> reader_;
 };
@@ -112,7 +111,7 @@ std::vector<std::string> ids(const std::vector<OutboxEvent>& events) {
   return out;
 }
 
-TEST_F(EventsPort, OutboxAppendKeepsEveryFieldAndGivesSeqInCommitOrder) {
+TEST_P(EventsPort, OutboxAppendKeepsEveryFieldAndGivesSeqInCommitOrder) {
   const std::int64_t a = append("evt-a", 100);
   const std::int64_t b = append("evt-b", 100);
   EXPECT_GT(b, a);
@@ -130,7 +129,7 @@ TEST_F(EventsPort, OutboxAppendKeepsEveryFieldAndGivesSeqInCommitOrder) {
   EXPECT_EQ(e.envelope, R"({"event_id":"evt-a"})");
 }
 
-TEST_F(EventsPort, OutboxAppendRefusesAnEventIdAlreadyThere) {
+TEST_P(EventsPort, OutboxAppendRefusesAnEventIdAlreadyThere) {
   append("evt-a", 100);
   auto again = write_one<void>([](WriteTx& tx) {
     return tx.outbox().append({.event_id = "evt-a", .event_type = "X", .envelope = "{}"});
@@ -140,7 +139,7 @@ TEST_F(EventsPort, OutboxAppendRefusesAnEventIdAlreadyThere) {
   EXPECT_EQ(reader_tx().outbox().after(0, 10)->size(), 1u);
 }
 
-TEST_F(EventsPort, OutboxAfterStartsPastTheSeqAndStopsAtTheLimit) {
+TEST_P(EventsPort, OutboxAfterStartsPastTheSeqAndStopsAtTheLimit) {
   const std::int64_t a = append("evt-a", 100);
   append("evt-b", 200);
   append("evt-c", 300);
@@ -149,7 +148,7 @@ TEST_F(EventsPort, OutboxAfterStartsPastTheSeqAndStopsAtTheLimit) {
   EXPECT_TRUE(reader_tx().outbox().after(a + 2, 10)->empty());
 }
 
-TEST_F(EventsPort, OutboxWindowIncludesBothEndsAndStartsPastTheSeq) {
+TEST_P(EventsPort, OutboxWindowIncludesBothEndsAndStartsPastTheSeq) {
   append("evt-a", 100);
   const std::int64_t b = append("evt-b", 200);
   append("evt-c", 300);
@@ -161,7 +160,7 @@ TEST_F(EventsPort, OutboxWindowIncludesBothEndsAndStartsPastTheSeq) {
   EXPECT_EQ(ids(*reader_tx().outbox().window(100, 301, 0, 1)), (std::vector<std::string>{"evt-a"}));
 }
 
-TEST_F(EventsPort, OutboxListFiltersByTypeCorrelationTimeAndSeq) {
+TEST_P(EventsPort, OutboxListFiltersByTypeCorrelationTimeAndSeq) {
   const std::int64_t a = append("evt-a", 100, "TRANSFER_COMPLETED", "c1");
   append("evt-b", 200, "BENEFICIARY_ADDED", "c1");
   append("evt-c", 300, "TRANSFER_COMPLETED", "c2");
@@ -178,7 +177,7 @@ TEST_F(EventsPort, OutboxListFiltersByTypeCorrelationTimeAndSeq) {
   EXPECT_EQ(list({}, 1), (V{"evt-a"}));
 }
 
-TEST_F(EventsPort, RetentionSweepsOnlyOldSeenEventsWithNothingLeftButDeliveredRows) {
+TEST_P(EventsPort, RetentionSweepsOnlyOldSeenEventsWithNothingLeftButDeliveredRows) {
   const std::int64_t settled = append("evt-settled", 100);
   const std::int64_t pending = append("evt-pending", 100);
   append("evt-quiet", 100);  // no delivery at all
@@ -196,7 +195,7 @@ TEST_F(EventsPort, RetentionSweepsOnlyOldSeenEventsWithNothingLeftButDeliveredRo
   EXPECT_EQ(due("t/0", 100).size(), 1u);  // the pending delivery stays
 }
 
-TEST_F(EventsPort, DispatchCursorStartsAtZeroAndKeepsTheLastValueSet) {
+TEST_P(EventsPort, DispatchCursorStartsAtZeroAndKeepsTheLastValueSet) {
   EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 0);
   write([](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().set_dispatch_cursor(5)); });
   EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 5);
@@ -204,7 +203,7 @@ TEST_F(EventsPort, DispatchCursorStartsAtZeroAndKeepsTheLastValueSet) {
   EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 70);
 }
 
-TEST_F(EventsPort, DeliveryInsertedTwiceIsOneUnlessAReplay) {
+TEST_P(EventsPort, DeliveryInsertedTwiceIsOneUnlessAReplay) {
   const std::int64_t seq = append("evt-a", 100);
   enqueue(seq, "evt-a", "t/0", 100);
   enqueue(seq, "evt-a", "t/0", 100);
@@ -218,7 +217,7 @@ TEST_F(EventsPort, DeliveryInsertedTwiceIsOneUnlessAReplay) {
   EXPECT_TRUE(d[1].replay);
 }
 
-TEST_F(EventsPort, DueListsPendingDeliveriesOfTheTargetWithTheirEventEarliestFirst) {
+TEST_P(EventsPort, DueListsPendingDeliveriesOfTheTargetWithTheirEventEarliestFirst) {
   const std::int64_t a = append("evt-a", 100);
   const std::int64_t b = append("evt-b", 100);
   const std::int64_t late = enqueue(a, "evt-a", "t/0", 300);
@@ -238,7 +237,7 @@ TEST_F(EventsPort, DueListsPendingDeliveriesOfTheTargetWithTheirEventEarliestFir
   EXPECT_EQ(due("t/0", 300, 1).size(), 1u);
 }
 
-TEST_F(EventsPort, OutcomesMoveOnlyPendingDeliveries) {
+TEST_P(EventsPort, OutcomesMoveOnlyPendingDeliveries) {
   const std::int64_t seq = append("evt-a", 100);
   const std::int64_t id = enqueue(seq, "evt-a", "t/0", 100);
   write([&](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().mark_retry(id, 1, 500, 100, "HTTP 503")); });
@@ -265,7 +264,7 @@ TEST_F(EventsPort, OutcomesMoveOnlyPendingDeliveries) {
   EXPECT_TRUE(due("t/1", 10'000).empty());  // a delivered row stays delivered
 }
 
-TEST_F(EventsPort, ReplayRequestsAreListedUntilFinished) {
+TEST_P(EventsPort, ReplayRequestsAreListedUntilFinished) {
   auto first = write_one<std::int64_t>(
       [](WriteTx& tx) { return tx.deliveries().add_replay(100, 200, "", 1000); });
   auto second = write_one<std::int64_t>(
@@ -319,7 +318,7 @@ class EventsPortDead : public EventsPort {
   std::int64_t seq_ = 0;
 };
 
-TEST_F(EventsPortDead, ListShowsEachDeadLetterWithItsEventOldestFirst) {
+TEST_P(EventsPortDead, ListShowsEachDeadLetterWithItsEventOldestFirst) {
   auto rows = list();
   ASSERT_EQ(rows.size(), 2u);
   const DeadLetter& d = rows[0];
@@ -340,7 +339,7 @@ TEST_F(EventsPortDead, ListShowsEachDeadLetterWithItsEventOldestFirst) {
   EXPECT_EQ(reader_tx().dead_letters().list("", 1)->size(), 1u);
 }
 
-TEST_F(EventsPortDead, RedriveOfOneMakesItsDeliveryPendingAfreshAndDropsOnlyIt) {
+TEST_P(EventsPortDead, RedriveOfOneMakesItsDeliveryPendingAfreshAndDropsOnlyIt) {
   auto n =
       write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().redrive("dlq-1", 5000); });
   ASSERT_TRUE(n.has_value());
@@ -356,7 +355,7 @@ TEST_F(EventsPortDead, RedriveOfOneMakesItsDeliveryPendingAfreshAndDropsOnlyIt) 
   EXPECT_EQ(rows[0].dead_id, "dlq-0");
 }
 
-TEST_F(EventsPortDead, RedriveOfAllAndOfAnUnknownIdCountWhatTheyTook) {
+TEST_P(EventsPortDead, RedriveOfAllAndOfAnUnknownIdCountWhatTheyTook) {
   auto none =
       write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().redrive("dlq-9", 5000); });
   ASSERT_TRUE(none.has_value());
@@ -370,7 +369,7 @@ TEST_F(EventsPortDead, RedriveOfAllAndOfAnUnknownIdCountWhatTheyTook) {
   EXPECT_EQ(due("t/1", 5000).size(), 1u);
 }
 
-TEST_F(EventsPortDead, PurgeDeletesDeadLettersAndTheirDeliveries) {
+TEST_P(EventsPortDead, PurgeDeletesDeadLettersAndTheirDeliveries) {
   auto one = write_one<std::int64_t>([](WriteTx& tx) { return tx.dead_letters().purge("dlq-0"); });
   ASSERT_TRUE(one.has_value());
   EXPECT_EQ(*one, 1);
@@ -385,7 +384,7 @@ TEST_F(EventsPortDead, PurgeDeletesDeadLettersAndTheirDeliveries) {
   EXPECT_TRUE(reader_tx().outbox().after(0, 10)->empty());
 }
 
-TEST_F(EventsPortDead, ADeadLetterOfASweptEventListsWithoutIt) {
+TEST_P(EventsPortDead, ADeadLetterOfASweptEventListsWithoutIt) {
   write([&](WriteTx& tx) { ASSERT_TRUE(tx.dead_letters().purge("")); });
   // Dead letters written again for deliveries that no longer exist, after the event is swept.
   write([&](WriteTx& tx) { ASSERT_TRUE(tx.outbox().sweep(1000, seq_)); });
@@ -406,7 +405,7 @@ TEST_F(EventsPortDead, ADeadLetterOfASweptEventListsWithoutIt) {
   EXPECT_EQ(rows[0].envelope, "");
 }
 
-TEST_F(EventsPort, InboxRemembersEachConsumersEventsOnce) {
+TEST_P(EventsPort, InboxRemembersEachConsumersEventsOnce) {
   EXPECT_FALSE(reader_tx().inbox().contains("c", "evt-a").value_or(true));
   write([](WriteTx& tx) { ASSERT_TRUE(tx.inbox().insert("c", "evt-a", 100)); });
   EXPECT_TRUE(reader_tx().inbox().contains("c", "evt-a").value_or(false));
@@ -417,7 +416,7 @@ TEST_F(EventsPort, InboxRemembersEachConsumersEventsOnce) {
   EXPECT_EQ(again.error().kind, Error::Kind::kConstraint);
 }
 
-TEST_F(EventsPort, TestConsumerCountsAnEventAppliedAgain) {
+TEST_P(EventsPort, TestConsumerCountsAnEventAppliedAgain) {
   // The count itself is read by the black-box tests (meta test_consumer:<event_id>); here the
   // second application must add to it, not fail.
   for (int i = 0; i < 2; ++i) {
@@ -425,6 +424,11 @@ TEST_F(EventsPort, TestConsumerCountsAnEventAppliedAgain) {
     EXPECT_TRUE(r.has_value()) << r.error().message;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, EventsPort, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& info) { return testing::backend_name(info.param); });
+INSTANTIATE_TEST_SUITE_P(Stores, EventsPortDead, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& info) { return testing::backend_name(info.param); });
 
 }  // namespace
 }  // namespace centli::store

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "store/demo.h"
+#include "store/scratch_store.h"
 #include "store/store.h"
 
 namespace centli::store {
@@ -22,15 +23,13 @@ namespace {
 constexpr const char* kJacket = "prd-jacket";
 constexpr const char* kHat = "prd-hat";
 
-class MarketPort : public ::testing::Test {
+class MarketPort : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/centli-market-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto s = Store::open({.data_dir = dir_});
-    ASSERT_TRUE(s.has_value()) << s.error();
-    store_ = std::move(*s);
+    scratch_ = std::make_unique<testing::ScratchStore>(GetParam());
+    const std::string opened = scratch_->open();
+    ASSERT_EQ(opened, "");
+    store_ = std::move(scratch_->get());
     auto demo = load_demo(*store_);
     ASSERT_TRUE(demo.has_value()) << demo.error();
   }
@@ -38,7 +37,7 @@ class MarketPort : public ::testing::Test {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    scratch_.reset();
   }
 
   // Runs `fn` in a write transaction and requires that it commits.
@@ -79,11 +78,11 @@ class MarketPort : public ::testing::Test {
                 .expires_ms = expires_ms};
   }
 
-  std::string dir_;
+  std::unique_ptr<testing::ScratchStore> scratch_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(MarketPort, FindProductJoinsItsRetailerAndMissesUnknownIds) {
+TEST_P(MarketPort, FindProductJoinsItsRetailerAndMissesUnknownIds) {
   auto reader = store_->reader();
   auto p = reader.tx().catalog().find_product(kJacket);
   ASSERT_TRUE(p.has_value()) << p.error().message;
@@ -102,7 +101,7 @@ TEST_F(MarketPort, FindProductJoinsItsRetailerAndMissesUnknownIds) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(MarketPort, FindRetailerReturnsSettlementAccountAndRules) {
+TEST_P(MarketPort, FindRetailerReturnsSettlementAccountAndRules) {
   auto reader = store_->reader();
   auto r = reader.tx().catalog().find_retailer("ret-moda");
   ASSERT_TRUE(r.has_value() && r->has_value());
@@ -114,7 +113,7 @@ TEST_F(MarketPort, FindRetailerReturnsSettlementAccountAndRules) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(MarketPort, ListProductsFiltersOrdersByIdAndStopsAtTheLimit) {
+TEST_P(MarketPort, ListProductsFiltersOrdersByIdAndStopsAtTheLimit) {
   auto reader = store_->reader();
   Catalog& catalog = reader.tx().catalog();
   auto moda = catalog.list_products("ret-moda", "", 100);
@@ -143,7 +142,7 @@ TEST_F(MarketPort, ListProductsFiltersOrdersByIdAndStopsAtTheLimit) {
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ((*first)[i].product_id, (*all)[i].product_id);
 }
 
-TEST_F(MarketPort, StockIsReservedOnlyWhenUnreservedUnitsSufficeThenTakenOrReleased) {
+TEST_P(MarketPort, StockIsReservedOnlyWhenUnreservedUnitsSufficeThenTakenOrReleased) {
   write([](WriteTx& tx) {
     Catalog& c = tx.catalog();
     auto held = c.reserve_stock(kJacket, 3);
@@ -171,7 +170,7 @@ TEST_F(MarketPort, StockIsReservedOnlyWhenUnreservedUnitsSufficeThenTakenOrRelea
   EXPECT_EQ((*hat)->held_stock, 0);
 }
 
-TEST_F(MarketPort, InsertedPurchaseStartsInitiatedWithItsAmounts) {
+TEST_P(MarketPort, InsertedPurchaseStartsInitiatedWithItsAmounts) {
   write([](WriteTx& tx) { ASSERT_TRUE(tx.purchases().insert(purchase("pur-1", "u1", 5'000))); });
   auto reader = store_->reader();
   auto found = reader.tx().purchases().find("pur-1");
@@ -202,7 +201,7 @@ TEST_F(MarketPort, InsertedPurchaseStartsInitiatedWithItsAmounts) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(MarketPort, AdvanceMovesOnlyFromTheExpectedStateAndKeepsAReasonOnceSet) {
+TEST_P(MarketPort, AdvanceMovesOnlyFromTheExpectedStateAndKeepsAReasonOnceSet) {
   write([](WriteTx& tx) {
     Purchases& ps = tx.purchases();
     ASSERT_TRUE(ps.insert(purchase("pur-1", "u1", 5'000)));
@@ -233,7 +232,7 @@ TEST_F(MarketPort, AdvanceMovesOnlyFromTheExpectedStateAndKeepsAReasonOnceSet) {
   EXPECT_EQ((*p)->transfer_id, "pay-1");
 }
 
-TEST_F(MarketPort, StepsComeBackInTheOrderAppendedUpToTheLimit) {
+TEST_P(MarketPort, StepsComeBackInTheOrderAppendedUpToTheLimit) {
   write([](WriteTx& tx) {
     Purchases& ps = tx.purchases();
     ASSERT_TRUE(ps.insert(purchase("pur-1", "u1", 5'000)));
@@ -263,7 +262,7 @@ TEST_F(MarketPort, StepsComeBackInTheOrderAppendedUpToTheLimit) {
   EXPECT_EQ(other->size(), 1u);
 }
 
-TEST_F(MarketPort, PagesArePersonalNewestFirstAndStrictlyBeforeTheCursor) {
+TEST_P(MarketPort, PagesArePersonalNewestFirstAndStrictlyBeforeTheCursor) {
   write([](WriteTx& tx) {
     Purchases& ps = tx.purchases();
     ASSERT_TRUE(ps.insert(purchase("pur-a", "u1", 1'000)));
@@ -294,7 +293,7 @@ TEST_F(MarketPort, PagesArePersonalNewestFirstAndStrictlyBeforeTheCursor) {
   EXPECT_TRUE(nobody->empty());
 }
 
-TEST_F(MarketPort, AStockHoldIsLiveUntilItExpiresOrIsResolvedOnce) {
+TEST_P(MarketPort, AStockHoldIsLiveUntilItExpiresOrIsResolvedOnce) {
   write([](WriteTx& tx) {
     Holds& h = tx.holds();
     ASSERT_TRUE(h.insert(stock_hold("pur-1", 10'000)));
@@ -332,7 +331,7 @@ TEST_F(MarketPort, AStockHoldIsLiveUntilItExpiresOrIsResolvedOnce) {
   });
 }
 
-TEST_F(MarketPort, APurchaseHasAtMostOneHoldOfEachKind) {
+TEST_P(MarketPort, APurchaseHasAtMostOneHoldOfEachKind) {
   write([](WriteTx& tx) {
     ASSERT_TRUE(tx.holds().insert(stock_hold("pur-1", 10'000)));
     Hold again = stock_hold("pur-1", 20'000);
@@ -343,7 +342,7 @@ TEST_F(MarketPort, APurchaseHasAtMostOneHoldOfEachKind) {
   });
 }
 
-TEST_F(MarketPort, ExpiredReservationsAreHeldStockHoldsOfReservedPurchasesEarliestFirst) {
+TEST_P(MarketPort, ExpiredReservationsAreHeldStockHoldsOfReservedPurchasesEarliestFirst) {
   write([](WriteTx& tx) {
     Purchases& ps = tx.purchases();
     Holds& h = tx.holds();
@@ -370,6 +369,9 @@ TEST_F(MarketPort, ExpiredReservationsAreHeldStockHoldsOfReservedPurchasesEarlie
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(*at, (std::vector<std::string>{"pur-2", "pur-1"}));
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, MarketPort, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& info) { return testing::backend_name(info.param); });
 
 }  // namespace
 }  // namespace centli::store

@@ -14,6 +14,7 @@
 #include "store/credentials.h"
 #include "store/demo.h"
 #include "store/idempotency.h"
+#include "store/scratch_store.h"
 #include "store/store.h"
 
 namespace centli::store {
@@ -21,15 +22,13 @@ namespace {
 
 constexpr std::int64_t kDay = 86'400'000;
 
-class PortTest : public ::testing::Test {
+class PortTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/centli-port-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto s = Store::open({.data_dir = dir_});
-    ASSERT_TRUE(s.has_value()) << s.error();
-    store_ = std::move(*s);
+    scratch_ = std::make_unique<testing::ScratchStore>(GetParam());
+    const std::string opened = scratch_->open();
+    ASSERT_EQ(opened, "");
+    store_ = std::move(scratch_->get());
     auto loaded = load_demo(*store_);
     ASSERT_TRUE(loaded.has_value()) << loaded.error();
   }
@@ -37,17 +36,17 @@ class PortTest : public ::testing::Test {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    scratch_.reset();
   }
 
   // Runs `fn` in its own committed batch; fails the test when the batch does not commit.
   void write(const std::function<void(WriteTx&)>& fn) { ASSERT_TRUE(store_->write_sync(fn)); }
 
-  std::string dir_;
+  std::unique_ptr<testing::ScratchStore> scratch_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(PortTest, CredentialsAreFoundByHashUntilMissing) {
+TEST_P(PortTest, CredentialsAreFoundByHashUntilMissing) {
   const Credential c{.token_hash = std::string(64, 'a'),
                      .service = true,
                      .subject = "bedrock-agent",
@@ -69,7 +68,7 @@ TEST_F(PortTest, CredentialsAreFoundByHashUntilMissing) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(PortTest, ASecondCredentialWithTheSameHashIsAConstraintError) {
+TEST_P(PortTest, ASecondCredentialWithTheSameHashIsAConstraintError) {
   const Credential c{.token_hash = std::string(64, 'c'), .subject = "user-123", .scopes = "admin"};
   write([&](WriteTx& tx) { ASSERT_TRUE(tx.credentials().insert(c)); });
   write([&](WriteTx& tx) {
@@ -80,7 +79,7 @@ TEST_F(PortTest, ASecondCredentialWithTheSameHashIsAConstraintError) {
   });
 }
 
-TEST_F(PortTest, IdempotencyRecordsLiveUntilTheyExpire) {
+TEST_P(PortTest, IdempotencyRecordsLiveUntilTheyExpire) {
   const IdempotencyRecord r{.principal = "user:user-123",
                             .key = "k-1",
                             .action = "transfer",
@@ -106,7 +105,7 @@ TEST_F(PortTest, IdempotencyRecordsLiveUntilTheyExpire) {
   EXPECT_FALSE(other->has_value());
 }
 
-TEST_F(PortTest, AnExpiredIdempotencyRecordIsReplacedAndAnswersCanBeUpdated) {
+TEST_P(PortTest, AnExpiredIdempotencyRecordIsReplacedAndAnswersCanBeUpdated) {
   IdempotencyRecord r{.principal = "user:user-123",
                       .key = "k-2",
                       .action = "purchase",
@@ -131,7 +130,7 @@ TEST_F(PortTest, AnExpiredIdempotencyRecordIsReplacedAndAnswersCanBeUpdated) {
   EXPECT_EQ((*found)->response, R"({"final":1})");
 }
 
-TEST_F(PortTest, TheSweepDeletesOnlyExpiredRecordsAndAtMostItsLimit) {
+TEST_P(PortTest, TheSweepDeletesOnlyExpiredRecordsAndAtMostItsLimit) {
   write([&](WriteTx& tx) {
     for (int i = 0; i < 5; ++i) {
       ASSERT_TRUE(tx.idempotency().put({.principal = "p",
@@ -167,7 +166,7 @@ TEST_F(PortTest, TheSweepDeletesOnlyExpiredRecordsAndAtMostItsLimit) {
   EXPECT_TRUE(live->has_value());
 }
 
-TEST_F(PortTest, AccountsAreLoadedByIdAndListedPerPersonWithoutInternalOnes) {
+TEST_P(PortTest, AccountsAreLoadedByIdAndListedPerPersonWithoutInternalOnes) {
   auto reader = store_->reader();
   auto a = reader.tx().accounts().load("acc-456");
   ASSERT_TRUE(a.has_value() && a->has_value());
@@ -190,7 +189,7 @@ TEST_F(PortTest, AccountsAreLoadedByIdAndListedPerPersonWithoutInternalOnes) {
   EXPECT_TRUE(bank->empty());  // the clearing account is not a customer account
 }
 
-TEST_F(PortTest, APostingMovesBothBalancesWritesBothEntriesAndTheDailyOutflow) {
+TEST_P(PortTest, APostingMovesBothBalancesWritesBothEntriesAndTheDailyOutflow) {
   write([&](WriteTx& tx) {
     auto src = tx.accounts().load("acc-456");
     auto dst = tx.accounts().load("acc-789");
@@ -235,7 +234,7 @@ TEST_F(PortTest, APostingMovesBothBalancesWritesBothEntriesAndTheDailyOutflow) {
   EXPECT_EQ(credit->front().counterparty, "****0456");
 }
 
-TEST_F(PortTest, HistoryIsNewestFirstWithAnInclusiveFromAnExclusiveToAndAStrictCursor) {
+TEST_P(PortTest, HistoryIsNewestFirstWithAnInclusiveFromAnExclusiveToAndAStrictCursor) {
   // Three postings at t = 1000, 2000, 2000 (the tie is ordered by commit sequence).
   for (const std::int64_t at : {1'000, 2'000, 2'000}) {
     write([&](WriteTx& tx) {
@@ -281,7 +280,7 @@ TEST_F(PortTest, HistoryIsNewestFirstWithAnInclusiveFromAnExclusiveToAndAStrictC
   EXPECT_EQ(two->size(), 2u);
 }
 
-TEST_F(PortTest, BeneficiariesAreScopedToTheirOwnerAndPagedInAliasOrder) {
+TEST_P(PortTest, BeneficiariesAreScopedToTheirOwnerAndPagedInAliasOrder) {
   auto reader = store_->reader();
   auto& book = reader.tx().beneficiaries();
   auto mama = book.load("user-123", "ben-123-mama");
@@ -311,7 +310,7 @@ TEST_F(PortTest, BeneficiariesAreScopedToTheirOwnerAndPagedInAliasOrder) {
   EXPECT_EQ(rest->front().beneficiary_id, (*all)[3].beneficiary_id);
 }
 
-TEST_F(PortTest, ABeneficiaryIsInsertedOnceAndItsAliasIsUniquePerPerson) {
+TEST_P(PortTest, ABeneficiaryIsInsertedOnceAndItsAliasIsUniquePerPerson) {
   const Beneficiary b{.beneficiary_id = "ben-port-1",
                       .user_id = "user-999",
                       .alias = "Tío",
@@ -338,6 +337,9 @@ TEST_F(PortTest, ABeneficiaryIsInsertedOnceAndItsAliasIsUniquePerPerson) {
   EXPECT_EQ((*found)->account_number, "");
   EXPECT_EQ(*reader.tx().beneficiaries().count("user-999"), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, PortTest, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& info) { return testing::backend_name(info.param); });
 
 }  // namespace
 }  // namespace centli::store

@@ -2,11 +2,13 @@
 
 #include <future>
 
+#include "store/postgres/store.h"
 #include "store/sqlite/store.h"
 
 namespace centli::store {
 
 std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOptions& options) {
+  if (!options.url.empty()) return postgres_impl::PgStore::open(options);
   return sqlite_impl::SqliteStore::open(options);
 }
 

@@ -1,9 +1,11 @@
 // The store as the rest of centli sees it: a writer that folds concurrent commands into one
 // transaction (group commit, each command in its own savepoint) and a pool of read
-// transactions. Store::open picks the backend; today the embedded one (store/sqlite/store.h:
-// one SQLite database in WAL mode with synchronous=FULL).
+// transactions. Store::open picks the backend: the embedded one (store/sqlite/store.h: one
+// SQLite database in WAL mode with synchronous=FULL) or PostgreSQL (store/postgres/store.h: a
+// database shared by any number of centli processes).
 #pragma once
 
+#include <cstddef>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -14,11 +16,17 @@
 namespace centli::store {
 
 struct StoreOptions {
+  // The embedded store's directory, used when url is empty.
   std::string data_dir;
   bool create = true;  // create the directory and database when absent
   // The serving process holds an exclusive lock on the directory. Short tools that only insert
   // rows through SQLite's own locking (token create) open it shared, beside a running server.
   bool exclusive = true;
+  // A PostgreSQL database (postgresql://user:password@host:port/dbname, or libpq's key=value
+  // form); empty for the embedded store.
+  std::string url;
+  // PostgreSQL: read connections this process may hold (0: limits::kStorePoolDefault).
+  std::size_t pool_max = 0;
 };
 
 // A command for the writer. `run` executes inside its own savepoint of the batch transaction

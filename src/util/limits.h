@@ -70,6 +70,13 @@ inline constexpr std::int64_t kWalFileBytesMax = 64LL * 1024 * 1024;
 // batch of commands, so the server turns ready by itself about a second after space returns;
 // one tiny write a second is nothing next to the traffic it stands in for.
 inline constexpr int kStoreProbeIntervalMs = 1'000;
+// PostgreSQL: read connections a node keeps open by default (--store-pool), and the most it may
+// be given; each is a server process on the database, so the sum over nodes must stay within
+// the server's max_connections. The writer has one connection of its own besides.
+inline constexpr std::size_t kStorePoolDefault = 16;
+inline constexpr std::size_t kStorePoolMax = 256;
+// A read that finds every pooled connection lent waits this long for one, then answers 503.
+inline constexpr int kStorePoolWaitMs = 5'000;
 
 // --- money ---
 // Amount text: the largest int64 in centavos written with "$" and thousands separators,

@@ -14,7 +14,6 @@
 #include "store/migrations.h"
 #include "store/sqlite/tx.h"
 #include "util/clock.h"
-#include "util/json.h"
 #include "util/limits.h"
 
 namespace centli::store::sqlite_impl {
@@ -44,7 +43,9 @@ constexpr const char* kUpsertProbe =
     "INSERT INTO meta (key, value) VALUES ('store.probe_ms', ?1) "
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
-WriteJob probe_job() {
+}  // namespace
+
+WriteJob SqliteStore::probe_job() {
   return WriteJob{[](WriteTx& tx) {
                     if (auto st = connection_of(tx).prepare(kUpsertProbe)) {
                       (void)st->bind(1, std::to_string(tx.now_ms())).exec();
@@ -52,6 +53,8 @@ WriteJob probe_job() {
                   },
                   [](bool) {}};
 }
+
+namespace {
 
 std::expected<void, std::string> migrate(sqlite::Db& db, int& version_out) {
   if (auto r = db.exec(kSchemaVersionTable); !r) return std::unexpected(r.error().message);
@@ -146,7 +149,7 @@ std::expected<std::unique_ptr<Store>, std::string> SqliteStore::open(const Store
         return SQLITE_OK;
       },
       s.get());
-  s->writer_ = std::thread([p = s.get()] { p->writer_loop(); });
+  s->start_writer();
   if (options.exclusive) {
     auto ckpt = sqlite::Db::open(s->db_path_, false, false);
     if (!ckpt) return std::unexpected("cannot open " + s->db_path_ + ": " + ckpt.error().message);
@@ -168,53 +171,11 @@ SqliteStore::~SqliteStore() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-bool SqliteStore::submit(WriteJob job) {
-  {
-    std::lock_guard lock(mu_);
-    if (closing_ || queue_.size() >= limits::kWriteQueueMax) return false;
-    queue_.push_back(std::move(job));
-  }
-  cv_.notify_one();
-  return true;
-}
-
-void SqliteStore::writer_loop() {
-  std::vector<WriteJob> batch;
-  batch.reserve(limits::kWriteBatchMax);
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      const auto woken = [this] { return closing_ || !queue_.empty(); };
-      if (commits_failing_.load()) {
-        cv_.wait_until(lock, next_probe_, woken);
-      } else {
-        cv_.wait(lock, woken);
-      }
-      while (!queue_.empty() && batch.size() < limits::kWriteBatchMax) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      if (batch.empty() && closing_) return;  // closing and drained
-    }
-    // While commits fail, a probe that must reach the disk rides along (or runs alone) once per
-    // interval: batches of commands may write nothing (a sweep with nothing due), and a quiet
-    // server would otherwise never find out that commits work again.
-    if (commits_failing_.load() && std::chrono::steady_clock::now() >= next_probe_) {
-      batch.push_back(probe_job());
-      next_probe_ = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(limits::kStoreProbeIntervalMs);
-    }
-    if (batch.empty()) continue;
-    run_batch(batch);
-    batch.clear();
-  }
-}
-
 void SqliteStore::checkpoint_loop() {
-  std::unique_lock lock(mu_);
-  while (!closing_) {
+  std::unique_lock lock(checkpoint_mu_);
+  while (!checkpoint_stop_) {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(limits::kCheckpointIntervalMs));
-    if (closing_) break;
+    if (checkpoint_stop_) break;
     lock.unlock();
     int log_frames = 0, copied_frames = 0;
     // PASSIVE never blocks the writer or readers; it copies what no reader still needs.
@@ -230,53 +191,23 @@ void SqliteStore::checkpoint_loop() {
   }
 }
 
-void SqliteStore::run_batch(std::vector<WriteJob>& batch) {
+GroupCommitStore::BatchOutcome SqliteStore::run_batch(std::vector<WriteJob>& batch,
+                                                      std::int64_t now_ms) {
   sqlite::Db& db = *writer_db_;
-  const std::int64_t now = std::max(util::now_ms(), last_batch_ms_);
-  last_batch_ms_ = now;
   std::optional<sqlite::DbError> failure;
   commit_wrote_ = false;
   if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) {
     failure = begun.error();
   } else {
-    WriteTxImpl tx(db, now);
+    WriteTxImpl tx(db, now_ms);
     for (WriteJob& job : batch) job.run(tx);
     if (auto committed = db.exec("COMMIT"); !committed) {
       failure = committed.error();
       (void)db.exec("ROLLBACK");
     }
   }
-  // Before the jobs answer, so a caller told 503 finds the server not ready.
-  note_batch(failure, commit_wrote_);
-  const bool ok = !failure;
-  for (WriteJob& job : batch) job.finish(ok);
-  if (ok)
-    for (auto& listener : commit_listeners_) listener();
-}
-
-void SqliteStore::note_batch(const std::optional<sqlite::DbError>& failure, bool wrote) {
-  if (failure) {
-    ++failed_batches_;
-    if (commits_failing_.exchange(true)) return;
-    next_probe_ =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kStoreProbeIntervalMs);
-    rapidjson::StringBuffer b;
-    json::Writer w(b);
-    w.StartObject();
-    json::kv(w, "error", failure->message);
-    json::kv_int(w, "sqlite_code", failure->code);
-    json::kv(w, "data_dir", data_dir_);
-    w.EndObject();
-    obs::log(obs::Level::kError, "store commits failing; not ready until one succeeds",
-             {"", "", "", "", json::view(b)});
-    return;
-  }
-  // A commit that wrote nothing says nothing about the disk.
-  if (!wrote || !commits_failing_.load()) return;
-  commits_failing_.store(false);
-  const std::string details = "{\"failed_batches\":" + std::to_string(failed_batches_) + "}";
-  failed_batches_ = 0;
-  obs::log(obs::Level::kWarn, "store commits succeed again; ready", {"", "", "", "", details});
+  if (!failure) return {.committed = true, .wrote = commit_wrote_};
+  return {.error = failure->message, .details = "\"sqlite_code\":" + std::to_string(failure->code)};
 }
 
 Reader SqliteStore::reader() {
@@ -310,26 +241,15 @@ void SqliteStore::give_back(std::unique_ptr<sqlite::Db> db) {
 }
 
 void SqliteStore::close() {
+  if (!stop_writer()) return;
   {
-    std::lock_guard lock(mu_);
-    if (closing_ && !writer_.joinable()) return;
-    closing_ = true;
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
   }
-  cv_.notify_all();
   checkpoint_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
   if (checkpointer_.joinable()) checkpointer_.join();
   checkpoint_db_.reset();
   if (writer_db_) (void)writer_db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
-}
-
-bool SqliteStore::is_open() const {
-  std::lock_guard lock(mu_);
-  return !closing_;
-}
-
-void SqliteStore::add_commit_listener(std::function<void()> listener) {
-  commit_listeners_.push_back(std::move(listener));
 }
 
 }  // namespace centli::store::sqlite_impl

@@ -1,6 +1,6 @@
 #include "store/migrations.h"
 
-namespace centli::store {
+namespace centli::store::sqlite_impl {
 namespace {
 
 // Version 1: the six tables of the original design (keys as DESIGN.md section 3) plus the
@@ -252,4 +252,4 @@ constexpr Migration kMigrations[] = {
 
 std::span<const Migration> migrations() { return kMigrations; }
 
-}  // namespace centli::store
+}  // namespace centli::store::sqlite_impl

@@ -1,0 +1,123 @@
+// Thin RAII wrapper over one libpq connection: text parameters and results, statements
+// prepared once per connection (keyed by the address of their SQL constant), and failures as
+// values. A Conn is used by one thread at a time; it is not thread-safe.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace centli::pg {
+
+// A failure of the server or of the connection. `sqlstate` is PostgreSQL's five-character
+// code ("23505"); empty when no answer came (connection lost, out of memory).
+struct PgError {
+  std::string sqlstate;
+  std::string message;
+  bool connection_lost = false;
+};
+
+// The rows (or the command status) of one statement.
+class Rows {
+ public:
+  explicit Rows(PGresult* result) : result_(result) {}
+  Rows(Rows&& o) noexcept : result_(o.result_) { o.result_ = nullptr; }
+  Rows& operator=(Rows&& o) noexcept;
+  Rows(const Rows&) = delete;
+  ~Rows();
+
+  int size() const { return PQntuples(result_); }
+  bool empty() const { return size() == 0; }
+  bool is_null(int row, int col) const { return PQgetisnull(result_, row, col) != 0; }
+  std::string_view text_view(int row, int col) const;
+  std::string text(int row, int col) const { return std::string(text_view(row, col)); }
+  std::optional<std::string> optional_text(int row, int col) const;
+  // The column as a 64-bit integer (0 for NULL).
+  std::int64_t int64(int row, int col) const;
+  bool boolean(int row, int col) const { return text_view(row, col) == "t"; }
+  // Rows an INSERT, UPDATE or DELETE touched.
+  std::int64_t affected() const;
+
+ private:
+  PGresult* result_;
+};
+
+// Positional parameters ($1, $2, ...), sent as text.
+class Params {
+ public:
+  Params() = default;
+  template <class... T>
+  explicit Params(const T&... values) {
+    (add(values), ...);
+  }
+  Params& add(std::int64_t v);
+  Params& add(int v) { return add(static_cast<std::int64_t>(v)); }
+  Params& add(bool v) { return add(static_cast<std::int64_t>(v ? 1 : 0)); }
+  Params& add(std::string_view v);
+  Params& add(const char* v) { return add(std::string_view(v)); }
+  Params& add(const std::string& v) { return add(std::string_view(v)); }
+  Params& add(const std::optional<std::string>& v);
+  Params& add_null();
+
+  int size() const { return static_cast<int>(values_.size()); }
+  // Pointers into this object, valid while it lives unchanged.
+  std::vector<const char*> pointers() const;
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+class Conn {
+ public:
+  // Opens a connection to `url` (a libpq URL or key=value string) with centli's defaults for
+  // timeouts and keepalives, which the URL may override. Never fails: a connection that could
+  // not be made is a Conn that is not ok(), and every statement on it fails with its reason.
+  static std::unique_ptr<Conn> connect(const std::string& url);
+  // A connection that was never made: every statement fails as lost, with `reason`.
+  static std::unique_ptr<Conn> unavailable(std::string reason);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  bool ok() const;
+  // False for a connection made by unavailable().
+  bool made() const { return conn_ != nullptr; }
+  // Why the connection is not ok (libpq's words, without the password).
+  std::string error() const;
+  // True while a transaction block is open (also when it failed and awaits ROLLBACK).
+  bool in_transaction() const;
+  // True when a statement failed inside the open transaction (outside any savepoint rolled
+  // back since): the transaction can only roll back.
+  bool transaction_failed() const;
+  // The server's version as 150018 for 15.18.
+  int server_version() const { return conn_ ? PQserverVersion(conn_) : 0; }
+
+  // Runs one or more statements without parameters (schema, BEGIN/COMMIT) by the simple
+  // query protocol; the rows are the last statement's.
+  std::expected<Rows, PgError> exec(const char* sql);
+  // Runs one statement with parameters. `sql` must have static storage (a named constant): it
+  // is prepared on first use on this connection and the prepared statement is keyed by its
+  // address.
+  std::expected<Rows, PgError> query(const char* sql, const Params& params = Params());
+
+ private:
+  Conn(PGconn* conn, std::string reason) : conn_(conn), reason_(std::move(reason)) {}
+  std::expected<Rows, PgError> check(PGresult* result);
+
+  PGconn* conn_;
+  std::string reason_;  // why there is no connection, when conn_ is null
+  std::unordered_map<const char*, std::string> prepared_;  // SQL constant -> statement name
+};
+
+// `url` without its password, for messages and logs; nullopt when it is not a connection
+// string libpq understands (the string is then a reason).
+std::expected<std::string, std::string> redacted(const std::string& url);
+
+}  // namespace centli::pg
