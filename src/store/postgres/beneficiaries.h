@@ -1,6 +1,7 @@
-// STUB on branch pg-base only: replaced by the real PostgreSQL beneficiaries repositories.
+// The PostgreSQL implementation of store::Beneficiaries (table beneficiaries). Beneficiaries are
+// never changed after their insert, and the alias is unique per person by an index, so no read
+// here needs a lock.
 #pragma once
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #include "store/beneficiaries.h"
 #include "store/postgres/conn.h"
@@ -9,29 +10,20 @@ namespace centli::store::postgres_impl {
 
 class PgBeneficiaries final : public Beneficiaries {
  public:
-  PgBeneficiaries(pg::Conn&, bool) {}
+  PgBeneficiaries(pg::Conn& conn, bool) : conn_(conn) {}
   Result<std::optional<Beneficiary>> load(std::string_view user_id,
-                                          std::string_view beneficiary_id) override {
-    return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
-  }
+                                          std::string_view beneficiary_id) override;
   Result<std::optional<Beneficiary>> find_by_alias(std::string_view user_id,
-                                                   std::string_view alias_normalized) override {
-    return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
-  }
-  Result<std::vector<Beneficiary>> of_user(std::string_view user_id) override {
-    return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
-  }
+                                                   std::string_view alias_normalized) override;
+  Result<std::vector<Beneficiary>> of_user(std::string_view user_id) override;
   Result<std::vector<Beneficiary>> page(std::string_view user_id,
                                         std::string_view after_alias_normalized,
-                                        std::string_view after_id, std::int64_t limit) override {
-    return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
-  }
-  Result<std::int64_t> count(std::string_view user_id) override {
-    return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
-  }
-  Result<void> insert(const Beneficiary& b) override {
-    return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
-  }
+                                        std::string_view after_id, std::int64_t limit) override;
+  Result<std::int64_t> count(std::string_view user_id) override;
+  Result<void> insert(const Beneficiary& b) override;
+
+ private:
+  pg::Conn& conn_;
 };
 
 }  // namespace centli::store::postgres_impl

@@ -1,0 +1,161 @@
+#include "store/postgres/accounts.h"
+
+#include "store/postgres/errors.h"
+#include "util/assert.h"
+#include "util/ids.h"
+
+namespace centli::store::postgres_impl {
+namespace {
+
+#define CENTLI_ACCOUNT_COLUMNS                                                         \
+  "SELECT account_id, user_id, account_number, type, status, currency, posted_minor, " \
+  "held_minor, credit_limit_minor FROM accounts "
+
+constexpr const char* kSelectAccount = CENTLI_ACCOUNT_COLUMNS "WHERE account_id = $1";
+constexpr const char* kSelectAccountForUpdate =
+    CENTLI_ACCOUNT_COLUMNS "WHERE account_id = $1 FOR UPDATE";
+constexpr const char* kSelectAccountsOfUser = CENTLI_ACCOUNT_COLUMNS
+    "WHERE user_id = $1 AND type IN ('checking', 'savings', 'credit') ORDER BY account_id";
+constexpr const char* kSelectAccountsOfUserForUpdate = CENTLI_ACCOUNT_COLUMNS
+    "WHERE user_id = $1 AND type IN ('checking', 'savings', 'credit') ORDER BY account_id "
+    "FOR UPDATE";
+
+#undef CENTLI_ACCOUNT_COLUMNS
+
+constexpr const char* kSelectDaily =
+    "SELECT amount_minor FROM daily_outflow WHERE user_id = $1 AND day = $2";
+constexpr const char* kEnsureDaily =
+    "INSERT INTO daily_outflow (user_id, day, amount_minor) VALUES ($1, $2, 0) "
+    "ON CONFLICT (user_id, day) DO NOTHING";
+constexpr const char* kSelectDailyForUpdate =
+    "SELECT amount_minor FROM daily_outflow WHERE user_id = $1 AND day = $2 FOR UPDATE";
+constexpr const char* kUpsertDaily =
+    "INSERT INTO daily_outflow (user_id, day, amount_minor) VALUES ($1, $2, $3) "
+    "ON CONFLICT (user_id, day) DO UPDATE SET amount_minor = excluded.amount_minor";
+constexpr const char* kUpdatePosted = "UPDATE accounts SET posted_minor = $2 WHERE account_id = $1";
+constexpr const char* kInsertEntry =
+    "INSERT INTO transactions (transaction_id, transfer_id, account_id, user_id, timestamp_ms, "
+    "kind, direction, amount_minor, currency, balance_after_minor, counterparty, description, "
+    "correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+// The row comparison on (timestamp_ms, seq) after the equality on the first column is a range
+// of the indexes transactions_by_account and transactions_by_user, read backwards.
+constexpr const char* kSelectHistoryOfAccount =
+    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
+    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
+    "WHERE account_id = $1 AND timestamp_ms >= $2 AND timestamp_ms < $3 "
+    "AND (timestamp_ms, seq) < ($4, $5) ORDER BY timestamp_ms DESC, seq DESC LIMIT $6";
+constexpr const char* kSelectHistoryOfUser =
+    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
+    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
+    "WHERE user_id = $1 AND timestamp_ms >= $2 AND timestamp_ms < $3 "
+    "AND (timestamp_ms, seq) < ($4, $5) ORDER BY timestamp_ms DESC, seq DESC LIMIT $6";
+
+ledger::AccountState read_account(const pg::Rows& rows, int r) {
+  ledger::AccountState a;
+  a.account_id = rows.text(r, 0);
+  a.user_id = rows.text(r, 1);
+  a.account_number = rows.text(r, 2);
+  a.type =
+      ledger::parse_account_type(rows.text_view(r, 3)).value_or(ledger::AccountType::kClearing);
+  a.active = rows.text_view(r, 4) == "active";
+  a.currency = rows.text(r, 5);
+  a.posted_minor = rows.int64(r, 6);
+  a.held_minor = rows.int64(r, 7);
+  a.credit_limit_minor = rows.int64(r, 8);
+  return a;
+}
+
+HistoryEntry read_entry(const pg::Rows& rows, int r) {
+  return HistoryEntry{.seq = rows.int64(r, 0),
+                      .transaction_id = rows.text(r, 1),
+                      .transfer_id = rows.text(r, 2),
+                      .account_id = rows.text(r, 3),
+                      .timestamp_ms = rows.int64(r, 4),
+                      .kind = rows.text(r, 5),
+                      .direction = rows.text(r, 6),
+                      .amount_minor = rows.int64(r, 7),
+                      .currency = rows.text(r, 8),
+                      .balance_after_minor = rows.int64(r, 9),
+                      .counterparty = rows.text(r, 10),
+                      .description = rows.text(r, 11)};
+}
+
+Result<void> insert_entry(pg::Conn& conn, const Posting& p, const ledger::AccountState& account,
+                          std::string_view direction, std::int64_t balance_after,
+                          std::string_view counterparty) {
+  auto r =
+      run(conn, kInsertEntry,
+          pg::Params(util::random_id("txn-"), p.transfer_id, account.account_id, account.user_id,
+                     p.timestamp_ms, p.kind, direction, p.amount_minor, account.currency,
+                     balance_after, counterparty, p.description, p.correlation_id));
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<void> set_posted(pg::Conn& conn, std::string_view account_id, std::int64_t posted) {
+  auto r = run(conn, kUpdatePosted, pg::Params(account_id, posted));
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<ledger::AccountState>> PgAccounts::load(std::string_view account_id) {
+  auto rows =
+      run(conn_, writing_ ? kSelectAccountForUpdate : kSelectAccount, pg::Params(account_id));
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::nullopt;
+  return read_account(*rows, 0);
+}
+
+Result<std::vector<ledger::AccountState>> PgAccounts::of_user(std::string_view user_id) {
+  auto rows = run(conn_, writing_ ? kSelectAccountsOfUserForUpdate : kSelectAccountsOfUser,
+                  pg::Params(user_id));
+  if (!rows) return std::unexpected(rows.error());
+  return read_all<ledger::AccountState>(*rows, read_account);
+}
+
+Result<std::int64_t> PgAccounts::daily_outflow(std::string_view user_id, std::string_view day) {
+  const pg::Params params(user_id, day);
+  if (writing_) {
+    if (auto made = run(conn_, kEnsureDaily, params); !made) return std::unexpected(made.error());
+  }
+  auto rows = run(conn_, writing_ ? kSelectDailyForUpdate : kSelectDaily, params);
+  if (!rows) return std::unexpected(rows.error());
+  return rows->empty() ? 0 : rows->int64(0, 0);
+}
+
+Result<void> PgAccounts::post(const Posting& p) {
+  CENTLI_ASSERT(p.source != nullptr && p.target != nullptr && p.amount_minor > 0);
+  // Double entry: what leaves the source is exactly what reaches the target.
+  CENTLI_ASSERT(p.source->posted_minor - p.source_posted_after ==
+                p.target_posted_after - p.target->posted_minor);
+  if (auto r = set_posted(conn_, p.source->account_id, p.source_posted_after); !r) return r;
+  if (auto r = set_posted(conn_, p.target->account_id, p.target_posted_after); !r) return r;
+  if (auto r =
+          insert_entry(conn_, p, *p.source, "debit", p.source_posted_after, p.source_counterparty);
+      !r) {
+    return r;
+  }
+  if (auto r =
+          insert_entry(conn_, p, *p.target, "credit", p.target_posted_after, p.target_counterparty);
+      !r) {
+    return r;
+  }
+  if (!p.daily_user_id.empty()) {
+    auto r = run(conn_, kUpsertDaily, pg::Params(p.daily_user_id, p.day, p.daily_used_after));
+    if (!r) return std::unexpected(r.error());
+  }
+  return {};
+}
+
+Result<std::vector<HistoryEntry>> PgAccounts::history(const HistoryQuery& q) {
+  const bool of_account = !q.account_id.empty();
+  auto rows = run(conn_, of_account ? kSelectHistoryOfAccount : kSelectHistoryOfUser,
+                  pg::Params(of_account ? q.account_id : q.user_id, q.from_ms, q.to_ms, q.before_ms,
+                             q.before_seq, q.limit));
+  if (!rows) return std::unexpected(rows.error());
+  return read_all<HistoryEntry>(*rows, read_entry);
+}
+
+}  // namespace centli::store::postgres_impl
