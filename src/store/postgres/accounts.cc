@@ -7,6 +7,11 @@
 namespace centli::store::postgres_impl {
 namespace {
 
+constexpr const char* kInsertAccount =
+    "INSERT INTO accounts (user_id, account_id, account_number, type, status, currency, name, "
+    "posted_minor, held_minor, credit_limit_minor, created_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)";
+
 #define CENTLI_ACCOUNT_COLUMNS                                                         \
   "SELECT account_id, user_id, account_number, type, status, currency, posted_minor, " \
   "held_minor, credit_limit_minor FROM accounts "
@@ -99,6 +104,14 @@ Result<void> set_posted(pg::Conn& conn, std::string_view account_id, std::int64_
 }
 
 }  // namespace
+
+Result<void> PgAccounts::insert(const NewAccount& a) {
+  auto r = run(conn_, kInsertAccount,
+               pg::Params(a.user_id, a.account_id, a.account_number, a.type, a.status, a.currency,
+                          a.name, a.posted_minor, a.credit_limit_minor, a.created_ms));
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
 
 Result<std::optional<ledger::AccountState>> PgAccounts::load(std::string_view account_id) {
   auto rows =

@@ -10,6 +10,8 @@ namespace centli::store::postgres_impl {
 class PgCatalog final : public Catalog {
  public:
   PgCatalog(pg::Conn&, bool) {}
+  Result<void> insert_retailer(const Retailer& r) override { return std::unexpected(Error{Error::Kind::kFailed, "not yet"}); }
+  Result<void> insert_product(const Product& p) override { return std::unexpected(Error{Error::Kind::kFailed, "not yet"}); }
   Result<std::optional<Product>> find_product(std::string_view product_id) override {
     return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
   }
