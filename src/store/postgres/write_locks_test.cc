@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "store/accounts.h"
-#include "store/demo.h"
 #include "store/idempotency.h"
 #include "store/postgres/conn.h"
 #include "store/scratch_store.h"
@@ -34,8 +33,18 @@ class PgWriteLocks : public ::testing::Test {
     }
     scratch_ = std::make_unique<testing::ScratchStore>("postgres");
     ASSERT_EQ(scratch_->open(), "");
-    auto loaded = load_demo(**scratch_);
-    ASSERT_TRUE(loaded.has_value()) << loaded.error();
+    // Two accounts of one person are all these races need.
+    ASSERT_TRUE((*scratch_)->write_sync([](WriteTx& tx) {
+      for (const char* id : {"acc-456", "acc-457"}) {
+        ASSERT_TRUE(tx.accounts().insert({.user_id = "user-123",
+                                          .account_id = id,
+                                          .account_number = id,
+                                          .type = "checking",
+                                          .status = "active",
+                                          .currency = "MXN",
+                                          .posted_minor = 5'000'000}));
+      }
+    }));
     auto other = Store::open(scratch_->options());
     ASSERT_TRUE(other.has_value()) << other.error();
     other_ = std::move(*other);
