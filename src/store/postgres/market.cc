@@ -137,6 +137,21 @@ Result<std::int64_t> changed(pg::Conn& conn, const char* sql, const pg::Params& 
   return rows->affected();
 }
 
+// Runs a query for at most one row: that row as a T (read by `read(const pg::Rows&, int row)`),
+// or nullopt when there is none.
+template <class T, class Read>
+Result<std::optional<T>> find_one(pg::Conn& conn, const char* sql, const pg::Params& params,
+                                  Read read) {
+  auto rows = run(conn, sql, params);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::nullopt;
+  return read(*rows, 0);
+}
+
+Retailer retailer_of(const pg::Rows& rows, int r) {
+  return Retailer{rows.text(r, 0), rows.text(r, 1), rows.text(r, 2), rows.text(r, 3)};
+}
+
 // Runs a statement whose rows do not matter.
 Result<void> perform(pg::Conn& conn, const char* sql, const pg::Params& params) {
   auto rows = run(conn, sql, params);
@@ -149,18 +164,12 @@ Result<void> perform(pg::Conn& conn, const char* sql, const pg::Params& params) 
 // ---------------------------------------------------------------- PgCatalog
 
 Result<std::optional<Product>> PgCatalog::find_product(std::string_view product_id) {
-  auto rows =
-      run(conn_, writing_ ? kSelectProductForUpdate : kSelectProduct, pg::Params(product_id));
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return std::nullopt;
-  return product_of(*rows, 0);
+  return find_one<Product>(conn_, writing_ ? kSelectProductForUpdate : kSelectProduct,
+                           pg::Params(product_id), product_of);
 }
 
 Result<std::optional<Retailer>> PgCatalog::find_retailer(std::string_view retailer_id) {
-  auto rows = run(conn_, kSelectRetailer, pg::Params(retailer_id));
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return std::nullopt;
-  return Retailer{rows->text(0, 0), rows->text(0, 1), rows->text(0, 2), rows->text(0, 3)};
+  return find_one<Retailer>(conn_, kSelectRetailer, pg::Params(retailer_id), retailer_of);
 }
 
 Result<std::vector<Product>> PgCatalog::list_products(std::string_view retailer_id,
@@ -196,11 +205,8 @@ Result<void> PgPurchases::insert(const Purchase& p) {
 }
 
 Result<std::optional<Purchase>> PgPurchases::find(std::string_view purchase_id) {
-  auto rows =
-      run(conn_, writing_ ? kSelectPurchaseForUpdate : kSelectPurchase, pg::Params(purchase_id));
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return std::nullopt;
-  return purchase_of(*rows, 0);
+  return find_one<Purchase>(conn_, writing_ ? kSelectPurchaseForUpdate : kSelectPurchase,
+                            pg::Params(purchase_id), purchase_of);
 }
 
 Result<bool> PgPurchases::advance(std::string_view purchase_id, std::string_view from,
