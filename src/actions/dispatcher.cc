@@ -18,7 +18,8 @@ struct Stored {
   Outcome outcome;
 };
 
-// The live record of the key, if any; a store failure is an Error (the caller answers 500).
+// The live record of the key, if any; a store failure is an Error (the caller answers 500, or
+// 503 when the store is unavailable).
 std::expected<std::optional<Stored>, store::Error> find_stored(store::WriteTx& tx,
                                                                std::string_view principal,
                                                                std::string_view key) {
@@ -196,20 +197,38 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
   auto job_fn = [fn = std::move(fn), keyed, outcome, defer, action = inv.action->name,
                  correlation = inv.correlation_id](store::WriteTx& tx) {
     const auto store_failure = [&](const store::Error& e) {
-      *outcome =
-          problem({ErrorCode::kInternal, "store failure: " + e.message, "", ""}, correlation);
+      // A store that is away or refused for contention (a lost connection, a deadlock between
+      // processes) is worth retrying with the same key; anything else is a fault.
+      *outcome = e.kind == store::Error::Kind::kUnavailable
+                     ? problem({ErrorCode::kUnavailable, "the store is unavailable; retry", "", ""},
+                               correlation)
+                     : problem({ErrorCode::kInternal, "store failure: " + e.message, "", ""},
+                               correlation);
+    };
+    // Sets *outcome from the answer stored under the key, when there is one.
+    const auto stored_answer = [&]() -> store::Result<bool> {
+      auto s = find_stored(tx, keyed->principal, keyed->key);
+      if (!s) return std::unexpected(s.error());
+      if (!*s) return false;
+      *outcome = (*s)->fingerprint == keyed->fingerprint
+                     ? std::move((*s)->outcome)
+                     : problem({ErrorCode::kIdempotencyKeyReused,
+                                "this key was used with a different request", "", ""},
+                               correlation);
+      return true;
+    };
+    // After a key record was refused as already there: on a shared store another process
+    // committed the same key while this command ran (its effect is rolled back here), and its
+    // answer is the answer, as if this request had come second.
+    const auto answered_elsewhere = [&](const store::Result<void>& stored) {
+      if (stored || stored.error().kind != store::Error::Kind::kConstraint) return false;
+      auto s = stored_answer();
+      return s.has_value() && *s;
     };
     if (keyed) {
-      auto s = find_stored(tx, keyed->principal, keyed->key);
+      auto s = stored_answer();
       if (!s) return store_failure(s.error());
-      if (*s) {
-        *outcome = (*s)->fingerprint == keyed->fingerprint
-                       ? std::move((*s)->outcome)
-                       : problem({ErrorCode::kIdempotencyKeyReused,
-                                  "this key was used with a different request", "", ""},
-                                 correlation);
-        return;
-      }
+      if (*s) return;
     }
     // The key record is written inside the command's savepoint: either both the effect and
     // its key are committed, or neither is (a key lost after its effect would let a resend
@@ -235,6 +254,7 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
         *defer = std::move(r->defer);
       } else {
         sp.rollback();
+        if (keyed && answered_elsewhere(stored)) return;
         store_failure(stored ? release_failed : stored.error());
       }
       return;
@@ -247,6 +267,7 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
       auto stored = store_key(*outcome);
       if (stored && key_sp.release()) return;
       key_sp.rollback();
+      if (answered_elsewhere(stored)) return;
       store_failure(stored ? release_failed : stored.error());
     }
   };

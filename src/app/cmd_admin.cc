@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/store_flags.h"
 #include "auth/auth.h"
 #include "store/demo.h"
 
@@ -10,7 +11,7 @@ namespace centli::app {
 namespace {
 
 struct TokenOptions {
-  std::string data = "./data";
+  StoreFlags store;
   std::string user;
   std::string service;
   bool delegate = false;
@@ -39,7 +40,7 @@ int create_token(const TokenOptions& o) {
     p.scopes |= *scope;
   }
   if (o.scopes.empty()) p.scopes = auth::kPersonScopesDefault;
-  auto store = store::Store::open({o.data, true, /*exclusive=*/false});
+  auto store = store::Store::open(store_options(o.store, true, /*exclusive=*/false));
   if (!store) {
     std::cerr << "centli: " << store.error() << "\n";
     return kExitUnavailable;
@@ -64,7 +65,7 @@ void add_token(CLI::App& app) {
   token->require_subcommand(1);
   auto* create = token->add_subcommand("create", "Create a token; the token is the last line");
   auto o = std::make_shared<TokenOptions>();
-  create->add_option("--data", o->data, "Data directory")->envname("CENTLI_DATA");
+  add_store_flags(create, o->store, "Data directory (the embedded store)");
   create->add_option("--user", o->user, "The person the token belongs to");
   create->add_option("--service", o->service, "A service (agent) name");
   create->add_flag("--delegate", o->delegate, "The service acts for the person its caller names");
@@ -76,10 +77,10 @@ void add_demo(CLI::App& app) {
   auto* demo = app.add_subcommand("demo", "The demo bank");
   demo->require_subcommand(1);
   auto* load = demo->add_subcommand("load", "Load the demo bank into a data directory (once)");
-  auto data = std::make_shared<std::string>("./data");
-  load->add_option("--data", *data, "Data directory")->envname("CENTLI_DATA");
-  load->callback([data] {
-    auto store = store::Store::open({*data, true});
+  auto flags = std::make_shared<StoreFlags>();
+  add_store_flags(load, *flags, "Data directory (the embedded store)");
+  load->callback([flags] {
+    auto store = store::Store::open(store_options(*flags, true, true));
     if (!store) {
       std::cerr << "centli: " << store.error() << "\n";
       std::exit(kExitUnavailable);

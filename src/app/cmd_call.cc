@@ -247,9 +247,8 @@ void add_call(CLI::App& app) {
   cmd->add_option("action", o->action, "Action name, e.g. get_balance")->required();
   cmd->add_option("args", o->args, "Inputs as key=value, e.g. amount=500.00");
   cmd->add_option("--user", o->user, "The person acted for");
-  cmd->add_option("--data", o->runtime.data_dir,
-                  "Data directory (direct mode; through its server when one holds it)")
-      ->envname("CENTLI_DATA");
+  add_store_flags(cmd, o->runtime.store,
+                  "Data directory (direct mode; through its server when one holds it)");
   cmd->add_option("--url", o->url, "Server base URL, e.g. http://127.0.0.1:8080");
   cmd->add_option("--token", o->token, "Bearer token for --url")->envname("CENTLI_TOKEN");
   cmd->add_option("--key", o->key, "Idempotency key (default: a fresh one per call)");

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/store_flags.h"
 #include "events/admin.h"
 #include "util/clock.h"
 
@@ -13,14 +14,14 @@ namespace centli::app {
 namespace {
 
 struct EventsOptions {
-  std::string data = "./data";
+  StoreFlags store;
   std::string id;
   bool json = false;
   std::string type, correlation_id, since, from, to, rule;
 };
 
-std::unique_ptr<store::Store> open_shared(const std::string& data) {
-  auto store = store::Store::open({data, /*create=*/false, /*exclusive=*/false});
+std::unique_ptr<store::Store> open_shared(const StoreFlags& flags) {
+  auto store = store::Store::open(store_options(flags, /*create=*/false, /*exclusive=*/false));
   if (!store) {
     std::cerr << "centli: " << store.error() << "\n";
     std::exit(kExitUnavailable);
@@ -34,7 +35,7 @@ int finish(store::Store& store, int rc) {
 }
 
 int dlq(const EventsOptions& o, std::string_view verb) {
-  auto store = open_shared(o.data);
+  auto store = open_shared(o.store);
   if (verb == "list") {
     auto rows = events::dlq_list(*store, o.id);
     if (!rows) {
@@ -91,7 +92,7 @@ void print_event(const events::ArchivedEvent& e, bool json) {
 int list(const EventsOptions& o) {
   events::EventFilter f{o.type, o.correlation_id, 0, 0};
   if (!o.since.empty() && !parse_time(o.since, f.since_ms, "--since")) return kExitUsage;
-  auto store = open_shared(o.data);
+  auto store = open_shared(o.store);
   auto rows = events::list_events(*store, f);
   if (!rows) {
     std::cerr << "centli: " << rows.error() << "\n";
@@ -110,7 +111,7 @@ int replay(const EventsOptions& o) {
     std::cerr << "centli: --to is before --from\n";
     return kExitUsage;
   }
-  auto store = open_shared(o.data);
+  auto store = open_shared(o.store);
   auto id = events::request_replay(*store, from_ms, to_ms, o.rule);
   if (!id) {
     std::cerr << "centli: " << id.error() << "\n";
@@ -122,7 +123,7 @@ int replay(const EventsOptions& o) {
 
 // Follows new events until interrupted; starts after the newest event present.
 int tail(const EventsOptions& o) {
-  auto store = open_shared(o.data);
+  auto store = open_shared(o.store);
   events::EventFilter f;
   for (;;) {
     auto rows = events::list_events(*store, f);
@@ -150,7 +151,7 @@ void add_events(CLI::App& app) {
   ev->require_subcommand(1);
   auto o = std::make_shared<EventsOptions>();
   auto data = [o](CLI::App* c) {
-    c->add_option("--data", o->data, "Data directory")->envname("CENTLI_DATA");
+    add_store_flags(c, o->store, "Data directory (the embedded store)");
     c->add_flag("--json", o->json, "JSON output");
   };
   auto* dlq_cmd = ev->add_subcommand("dlq", "Dead letters");

@@ -73,7 +73,7 @@ int run_mcp(const McpOptions& o) {
 void add_mcp(CLI::App& app) {
   auto* cmd = app.add_subcommand("mcp", "Serve the actions as MCP tools over stdio for one person");
   auto o = std::make_shared<McpOptions>();
-  cmd->add_option("--data", o->runtime.data_dir, "Data directory")->envname("CENTLI_DATA");
+  add_store_flags(cmd, o->runtime.store, "Data directory (the embedded store)");
   cmd->add_option("--user", o->user, "The person the tools act for");
   cmd->add_option("--url", o->url, "Relay to this server, e.g. http://127.0.0.1:8080");
   cmd->add_option("--token", o->token, "Bearer token for --url")->envname("CENTLI_TOKEN");

@@ -118,13 +118,15 @@ int serve(ServeOptions o) {
     std::cerr << "centli: " << started.error() << "\n";
     return kExitUnavailable;
   }
-  const std::string& data_dir = r.store->data_dir();
-  publish_local_server(data_dir, listen->first, server.port(), *r.tokens);
+  // Tools beside a server on the embedded store reach it through its data directory; a shared
+  // store they open themselves.
+  const std::string data_dir = o.runtime.store.shared() ? "" : r.store->data_dir();
+  if (!data_dir.empty()) publish_local_server(data_dir, listen->first, server.port(), *r.tokens);
   std::thread signal_thread([&server, &data_dir, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
     obs::log(obs::Level::kInfo, "stopping: signal received");
-    withdraw_local_server(data_dir);  // first, so tools stop coming here
+    if (!data_dir.empty()) withdraw_local_server(data_dir);  // first, so tools stop coming here
     server.stop();
   });
   const std::string details =
@@ -132,7 +134,7 @@ int serve(ServeOptions o) {
       "\",\"schema_version\":" + std::to_string(r.store->schema_version()) + "}";
   obs::log(obs::Level::kInfo, "centli serving", {"", "", "", "", details});
   server.run();
-  withdraw_local_server(data_dir);
+  if (!data_dir.empty()) withdraw_local_server(data_dir);
   (*saga)->stop();
   r.bus->stop();
   r.store->close();
@@ -150,7 +152,7 @@ void add_serve(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->envname("CENTLI_LISTEN");
-  cmd->add_option("--data", o->runtime.data_dir, "Data directory")->envname("CENTLI_DATA");
+  add_store_flags(cmd, o->runtime.store, "Data directory (the embedded store)");
   cmd->add_flag("--demo", o->runtime.demo, "Load the demo bank on first start");
   cmd->add_option("--threads", o->threads, "I/O threads (default: one per core)");
   cmd->add_option("--transfer-limit", o->transfer_limit,

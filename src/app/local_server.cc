@@ -129,13 +129,15 @@ std::expected<DataAccess, std::string> open_data(const RuntimeOptions& options) 
   for (;;) {
     auto rt = open_runtime(options);
     if (rt) return DataAccess{std::move(*rt), {}};
-    if (!store::lock_held(options.data_dir)) {
+    // A shared store takes every process; there is no holder to go through.
+    if (options.store.shared()) return std::unexpected(rt.error());
+    if (!store::lock_held(options.store.data)) {
       // Refused for another reason, or the holder let go in between: one more try decides.
       rt = open_runtime(options);
       if (rt) return DataAccess{std::move(*rt), {}};
       return std::unexpected(rt.error());
     }
-    auto server = read_local_server(options.data_dir);
+    auto server = read_local_server(options.store.data);
     if (server) return DataAccess{nullptr, std::move(*server)};
     if (Clock::now() >= deadline) {
       return std::unexpected(rt.error() + ", which serves no address for the tools (" +

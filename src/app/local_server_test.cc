@@ -99,7 +99,7 @@ TEST_F(LocalServerFile, IsIgnoredWhenOthersMayReadItOrItsProcessIsGone) {
 TEST_F(LocalServerFile, OpenDataGoesThroughTheServerOnlyWhileTheLockIsHeld) {
   publish_local_server(dir_, "127.0.0.1", 9, *tokens_);
   EXPECT_TRUE(store::lock_held(dir_));
-  auto beside = open_data({.data_dir = dir_});
+  auto beside = open_data({.store = {.data = dir_}});
   ASSERT_TRUE(beside.has_value()) << beside.error();
   EXPECT_EQ(beside->runtime, nullptr);
   EXPECT_EQ(beside->server.url, "http://127.0.0.1:9");
@@ -107,7 +107,7 @@ TEST_F(LocalServerFile, OpenDataGoesThroughTheServerOnlyWhileTheLockIsHeld) {
   tokens_.reset();
   store_.reset();
   EXPECT_FALSE(store::lock_held(dir_));
-  auto alone = open_data({.data_dir = dir_});
+  auto alone = open_data({.store = {.data = dir_}});
   ASSERT_TRUE(alone.has_value()) << alone.error();
   ASSERT_NE(alone->runtime, nullptr);
   alone->runtime->store->close();

@@ -9,7 +9,7 @@ namespace centli::app {
 
 std::expected<std::unique_ptr<Runtime>, std::string> open_runtime(const RuntimeOptions& o) {
   auto rt = std::make_unique<Runtime>();
-  auto store = store::Store::open({o.data_dir, true});
+  auto store = store::Store::open(store_options(o.store, true, true));
   if (!store) return std::unexpected(store.error());
   rt->store = std::move(*store);
   if (o.demo) {

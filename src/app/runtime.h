@@ -1,4 +1,4 @@
-// Everything an action needs, opened on a data directory: the store, the registry of actions,
+// Everything an action needs, opened on a store: the store, the registry of actions,
 // the dispatcher and the token store. Shared by serve, mcp and call.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include "actions/groups.h"
 #include "actions/registry.h"
 #include "actions/services.h"
+#include "app/store_flags.h"
 #include "auth/auth.h"
 #include "events/bus.h"
 #include "store/store.h"
@@ -17,7 +18,7 @@
 namespace centli::app {
 
 struct RuntimeOptions {
-  std::string data_dir = "./data";
+  StoreFlags store;
   bool demo = false;  // load the demo bank when absent
   actions::BankingConfig banking;
 };

@@ -145,7 +145,7 @@ struct DeadLetter {
 
 class DeadLetters {
  public:
-  // Adds `d`, replacing a dead letter with the same dead_id.
+  // Adds `d`, replacing any dead letter with the same dead_id or the same delivery_id.
   virtual Result<void> insert(const DeadLetterRecord& d) = 0;
   // Up to `limit` dead letters (only `dead_id` when not empty), oldest first.
   virtual Result<std::vector<DeadLetter>> list(std::string_view dead_id, std::int64_t limit) = 0;

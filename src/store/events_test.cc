@@ -264,6 +264,45 @@ TEST_P(EventsPort, OutcomesMoveOnlyPendingDeliveries) {
   EXPECT_TRUE(due("t/1", 10'000).empty());  // a delivered row stays delivered
 }
 
+TEST_P(EventsPort, DueInAWriteListsWhatAReadLists) {
+  // A write reads due rows for update (PostgreSQL locks them); the rows and order are the same.
+  const std::int64_t a = append("evt-a", 100);
+  const std::int64_t b = append("evt-b", 100);
+  const std::int64_t late = enqueue(a, "evt-a", "t/0", 300);
+  const std::int64_t early = enqueue(b, "evt-b", "t/0", 200);
+  enqueue(b, "evt-b", "t/0", 400, /*replay=*/true);  // not due yet
+  enqueue(a, "evt-a", "t/1", 100);
+  auto in_write = [&](std::int64_t limit) {
+    auto d = write_one<std::vector<DueDelivery>>(
+        [&](WriteTx& tx) { return tx.deliveries().due("t/0", 300, limit); });
+    EXPECT_TRUE(d.has_value()) << d.error().message;
+    std::vector<std::int64_t> out;
+    for (const auto& row : d.value_or(std::vector<DueDelivery>{})) out.push_back(row.delivery_id);
+    return out;
+  };
+  EXPECT_EQ(in_write(10), (std::vector<std::int64_t>{early, late}));
+  EXPECT_EQ(in_write(1), (std::vector<std::int64_t>{early}));
+  auto d = write_one<std::vector<DueDelivery>>(
+      [](WriteTx& tx) { return tx.deliveries().due("t/0", 300, 1); });
+  ASSERT_TRUE(d.has_value());
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].first_ms, 200);
+  EXPECT_EQ((*d)[0].event.seq, b);
+  EXPECT_EQ((*d)[0].event.envelope, R"({"event_id":"evt-b"})");
+}
+
+TEST_P(EventsPort, DispatchCursorReadInAWriteIsZeroBeforeTheFirstThenTheLastSet) {
+  auto cursor = [&] {
+    auto c = write_one<std::int64_t>([](WriteTx& tx) { return tx.deliveries().dispatch_cursor(); });
+    EXPECT_TRUE(c.has_value()) << c.error().message;
+    return c.value_or(-1);
+  };
+  EXPECT_EQ(cursor(), 0);
+  EXPECT_EQ(reader_tx().deliveries().dispatch_cursor().value_or(-1), 0);
+  write([](WriteTx& tx) { ASSERT_TRUE(tx.deliveries().set_dispatch_cursor(9)); });
+  EXPECT_EQ(cursor(), 9);
+}
+
 TEST_P(EventsPort, ReplayRequestsAreListedUntilFinished) {
   auto first = write_one<std::int64_t>(
       [](WriteTx& tx) { return tx.deliveries().add_replay(100, 200, "", 1000); });
@@ -295,6 +334,7 @@ class EventsPortDead : public EventsPort {
     for (int i = 0; i < 2; ++i) {
       const std::string target = "t/" + std::to_string(i);
       const std::int64_t id = enqueue(seq_, "evt-a", target, 100);
+      delivery_ids_[i] = id;
       write([&](WriteTx& tx) {
         ASSERT_TRUE(tx.deliveries().mark_dead(id, 3, 200 + i, "HTTP 500").value_or(false));
         ASSERT_TRUE(tx.dead_letters().insert({.dead_id = "dlq-" + std::to_string(i),
@@ -316,6 +356,7 @@ class EventsPortDead : public EventsPort {
   }
 
   std::int64_t seq_ = 0;
+  std::int64_t delivery_ids_[2] = {};  // of dlq-0 and dlq-1
 };
 
 TEST_P(EventsPortDead, ListShowsEachDeadLetterWithItsEventOldestFirst) {
@@ -382,6 +423,35 @@ TEST_P(EventsPortDead, PurgeDeletesDeadLettersAndTheirDeliveries) {
   EXPECT_TRUE(list().empty());
   write([&](WriteTx& tx) { ASSERT_TRUE(tx.outbox().sweep(1000, seq_)); });
   EXPECT_TRUE(reader_tx().outbox().after(0, 10)->empty());
+}
+
+TEST_P(EventsPortDead, InsertReplacesTheDeadLetterWithTheSameIdOrTheSameDelivery) {
+  auto insert = [&](const std::string& dead_id, std::int64_t delivery_id, std::int64_t dead_ms) {
+    write([&](WriteTx& tx) {
+      ASSERT_TRUE(tx.dead_letters().insert({.dead_id = dead_id,
+                                            .delivery_id = delivery_id,
+                                            .event_id = "evt-a",
+                                            .rule = "r",
+                                            .target = "t/x",
+                                            .attempts = 7,
+                                            .last_error = "again",
+                                            .dead_ms = dead_ms}));
+    });
+  };
+  insert("dlq-0", delivery_ids_[0], 250);
+  auto rows = list();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].dead_id, "dlq-1");
+  EXPECT_EQ(rows[1].dead_id, "dlq-0");
+  EXPECT_EQ(rows[1].target, "t/x");
+  EXPECT_EQ(rows[1].attempts, 7);
+  EXPECT_EQ(rows[1].last_error, "again");
+  EXPECT_EQ(rows[1].dead_ms, 250);
+  insert("dlq-2", delivery_ids_[1], 260);  // dlq-1's delivery: dlq-1 goes
+  rows = list();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].dead_id, "dlq-0");
+  EXPECT_EQ(rows[1].dead_id, "dlq-2");
 }
 
 TEST_P(EventsPortDead, ADeadLetterOfASweptEventListsWithoutIt) {

@@ -9,12 +9,11 @@ import json
 import os
 import queue
 import re
-import sqlite3
 import subprocess
 import threading
 import time
 
-from harness import BIN
+from harness import BIN, POSTGRES, open_db
 
 WAIT_S = 20        # longest wait for a condition that should hold within milliseconds
 POLL_S = 0.02      # how often a condition is looked at again
@@ -39,17 +38,38 @@ def strip_correlation(body):
 
 
 def query(server, sql, args=()):
-    """Rows of one read-only query on the server's database (it may be running)."""
-    path = os.path.join(server.data_dir, "centli.db")
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
+    """Rows of one read-only query on the server's database (it may be running), SQLite's or
+    PostgreSQL's (harness.open_db)."""
+    with open_db(server.data_dir) as db:
         return db.execute(sql, args).fetchall()
 
 
 def writer(server):
     """A read-write connection to the server's database in autocommit mode, for faults a test
     injects beside the server (a trigger, a held write lock). The caller closes it."""
-    return sqlite3.connect(os.path.join(server.data_dir, "centli.db"), timeout=10,
-                           isolation_level=None)
+    return open_db(server.data_dir, write=True)
+
+
+def failing_insert(db, name, table, when, condition, message):
+    """Makes each insert into `table` fail where `condition` holds (an SQL expression on NEW
+    that both dialects read alike): a trigger `name` fired `when` ("BEFORE" or "AFTER") each
+    row raises `message`, on `db` from writer(). drop_failing_insert removes it."""
+    if POSTGRES:
+        db.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   f"IF {condition} THEN RAISE EXCEPTION '{message}'; END IF; RETURN NEW; END $$")
+        db.execute(f"CREATE TRIGGER {name} {when} INSERT ON {table} FOR EACH ROW "
+                   f"EXECUTE FUNCTION {name}()")
+    else:
+        db.execute(f"CREATE TRIGGER {name} {when} INSERT ON {table} WHEN {condition} "
+                   f"BEGIN SELECT RAISE(FAIL, '{message}'); END")
+
+
+def drop_failing_insert(db, name, table):
+    if POSTGRES:
+        db.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        db.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    else:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def iso_ms(unix_ms):

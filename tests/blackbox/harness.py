@@ -1,28 +1,53 @@
 """Black-box test harness: starts the real centli binary on a free port with a temporary data
 directory, creates tokens through the CLI, and speaks HTTP/1.1 to it. Standard library only.
 
+The store is SQLite in the data directory unless CENTLI_TEST_STORE=postgres: then each data
+directory gets its own database on the test cluster whose URL is in the file named by
+CENTLI_TEST_PG_URL_FILE (tests/pg/server writes it), named in DATA_DIR/pg-database so a server
+started again on the same directory finds it, and every tool is given `--store URL` for it
+instead of `--data DIR` (store_args). The directory still holds the server's log.
+
 Every answer a server gives to a documented operation is recorded, and when the server stops
 each one must be declared by its group's OpenAPI document (status, content type, and for a
 problem its code), so no black-box test can see the wire disagree with the documents."""
 
+import glob
 import http.client
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
+import uuid
 
 BIN = os.environ.get("CENTLI_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "centli")
 
 START_TIMEOUT_S = 10
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+STORE = os.environ.get("CENTLI_TEST_STORE", "sqlite")
+if STORE not in ("sqlite", "postgres"):
+    raise SystemExit(f"CENTLI_TEST_STORE is sqlite or postgres, not {STORE!r}")
+POSTGRES = STORE == "postgres"
+PG_DATABASE_FILE = "pg-database"  # in a data directory: the name of its database
+PG_TIMEOUT_S = 30                 # longest a psql statement of the harness may take
+PG_NAME = re.compile(r"^centli_test_[0-9a-z_]+$")
+
+
+def sqlite_only(why):
+    """Skips a test or a class when the store is PostgreSQL; `why` says what it is about that
+    only the SQLite store has."""
+    return unittest.skipIf(POSTGRES, "SQLite only: " + why)
 
 
 def free_port():
@@ -45,6 +70,211 @@ def run_cli(*args, check=True, input=None, timeout=30, env=None):
     if check and p.returncode != 0:
         raise AssertionError(f"centli {' '.join(args)} exited {p.returncode}: {p.stderr}")
     return p
+
+
+def psql_bin():
+    """The newest PostgreSQL's psql, as tests/pg/server picks the newest server."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"),
+                   key=lambda p: int(p.split("/")[-3]) if p.split("/")[-3].isdigit() else 0)
+    return found[-1] if found else (shutil.which("psql") or "psql")
+
+
+def cluster_url():
+    """The superuser URL of the test cluster."""
+    path = os.environ.get("CENTLI_TEST_PG_URL_FILE")
+    if not path:
+        raise AssertionError("CENTLI_TEST_STORE=postgres needs CENTLI_TEST_PG_URL_FILE, the url "
+                             "file of a cluster made by `tests/pg/server start DIR` (DIR/url)")
+    with open(path) as f:
+        return f.read().strip()
+
+
+def database_url(name):
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(cluster_url())._replace(path="/" + name))
+
+
+def psql(url, sql):
+    """Runs one SQL command with psql; fails with psql's message."""
+    p = subprocess.run([psql_bin(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=PG_TIMEOUT_S)
+    if p.returncode != 0:
+        raise AssertionError(f"psql {sql!r} exited {p.returncode}: {p.stderr.strip()}")
+
+
+def store_url(data_dir):
+    """The URL of the database of `data_dir` on the test cluster, made on first use."""
+    os.makedirs(data_dir, exist_ok=True)
+    path = os.path.join(data_dir, PG_DATABASE_FILE)
+    try:
+        with open(path) as f:
+            name = f.read().strip()
+    except FileNotFoundError:
+        name = f"centli_test_{os.getpid()}_{uuid.uuid4().hex[:16]}"
+        psql(cluster_url(), f'CREATE DATABASE "{name}"')
+        with open(path, "w") as f:
+            f.write(name + "\n")
+    return database_url(name)
+
+
+def store_args(data_dir):
+    """The arguments that give a centli subcommand the store of `data_dir`:
+    ["--data", data_dir] or, on PostgreSQL, ["--store", URL of its database]."""
+    return ["--store", store_url(data_dir)] if POSTGRES else ["--data", data_dir]
+
+
+def remove_data(path):
+    """Removes a directory tree; on PostgreSQL first drops the database of each data directory
+    in it. Best effort: the whole cluster goes at the end of the run anyway (ctest's pg.stop)."""
+    if POSTGRES and os.path.isdir(path):
+        for root, _, files in os.walk(path):
+            if PG_DATABASE_FILE not in files:
+                continue
+            try:
+                with open(os.path.join(root, PG_DATABASE_FILE)) as f:
+                    name = f.read().strip()
+                if PG_NAME.match(name):
+                    psql(cluster_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except (OSError, AssertionError, subprocess.SubprocessError):
+                pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class SqliteDb(sqlite3.Connection):
+    """A sqlite3 connection that a `with` block closes (sqlite3's own only commits)."""
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        self.close()
+        return False
+
+
+class Rows:
+    """The result of PgDb.execute: fetchone, fetchall and iteration, as a sqlite3 cursor."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return list(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def sql_literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
+
+
+def bind(sql, args):
+    """`sql` with each `?` outside quotes replaced by the literal of the next argument (the
+    tests' own values, never outside input)."""
+    out, quote, args = [], None, list(args)
+    for ch in sql:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append(sql_literal(args.pop(0)))
+            continue
+        out.append(ch)
+    if args:
+        raise AssertionError(f"{len(args)} arguments left over for {sql!r}")
+    return "".join(out)
+
+
+class PgDb:
+    """One session on a PostgreSQL database through a psql process, with the part of sqlite3's
+    connection the tests use: execute(sql, args) (`?` placeholders), close(), and `with`, which
+    closes. A statement that starts with SELECT or WITH returns its rows as tuples, read as JSON
+    so numbers are ints, text is str and NULL is None; any other returns no rows. Read-only
+    unless `write`. The session persists, so a transaction begun in one call holds its locks
+    until a later one ends it."""
+
+    def __init__(self, url, write=False):
+        self.proc = subprocess.Popen([psql_bin(), "-X", "-q", "-A", "-t", "-d", url],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.pending = b""
+        self.n = 0
+        if not write:
+            self.execute("SET default_transaction_read_only = on")
+
+    def execute(self, sql, args=()):
+        sql = bind(sql, args).strip().rstrip(";")
+        rows = re.match(r"(?is)\s*(select|with)\b", sql) is not None
+        if rows:
+            sql = f"SELECT row_to_json(q) FROM ({sql}) q"
+        self.n += 1
+        marker = f"-- centli-harness {self.n}"
+        self.proc.stdin.write(f"{sql};\n\\echo '{marker}' :ERROR :LAST_ERROR_MESSAGE\n".encode())
+        self.proc.stdin.flush()
+        lines = []
+        while True:
+            line = self._line()
+            if line.startswith(marker):
+                break
+            lines.append(line)
+        failed, _, message = line[len(marker):].strip().partition(" ")
+        if failed == "true":
+            raise AssertionError(f"PostgreSQL refused {sql!r}: {message}")
+        pairs = (json.loads(l, object_pairs_hook=lambda kv: tuple(v for _, v in kv))
+                 for l in lines if l)
+        return Rows(list(pairs) if rows else [])
+
+    def _line(self):
+        deadline = time.monotonic() + PG_TIMEOUT_S
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise AssertionError(f"psql gave no answer in {PG_TIMEOUT_S} s")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise AssertionError(f"psql ended (exit {self.proc.wait()})")
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=PG_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def open_db(data_dir, write=False):
+    """A connection to the database of `data_dir` beside whatever server runs on it: read-only,
+    or read-write in autocommit mode for a fault a test injects. The caller closes it (or uses
+    `with`). SQL dialects differ: a test that writes SQL only one of them reads checks POSTGRES."""
+    if POSTGRES:
+        return PgDb(store_url(data_dir), write)
+    path = os.path.join(data_dir, "centli.db")
+    if write:
+        return sqlite3.connect(path, timeout=10, isolation_level=None, factory=SqliteDb)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10, factory=SqliteDb)
 
 
 _operations = None
@@ -96,7 +326,9 @@ class Response:
 
 
 class Server:
-    """One centli server process. Use as a context manager or call start()/stop()."""
+    """One centli server process. Use as a context manager or call start()/stop(). `data_dir`
+    holds its log and, on SQLite, its store; on PostgreSQL its store is the database named in
+    it (store_args), so a Server started again on the same directory finds the same data."""
 
     def __init__(self, data_dir=None, demo=True, extra_args=(), env=None):
         self.own_dir = data_dir is None
@@ -116,11 +348,20 @@ class Server:
     def __exit__(self, *exc):
         self.stop()
         if self.own_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+            remove_data(self.data_dir)
+
+    def store_args(self):
+        """The arguments that give a CLI call this server's store: ["--data", its directory] or
+        ["--store", its database's URL]."""
+        return store_args(self.data_dir)
+
+    def db(self, write=False):
+        """A connection to this server's database beside it (open_db)."""
+        return open_db(self.data_dir, write)
 
     def start(self):
         self.port = free_port()
-        args = [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--data", self.data_dir,
+        args = [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", *self.store_args(),
                 "--threads", "2", *self.extra_args]
         if self.demo:
             args.append("--demo")
@@ -175,7 +416,7 @@ class Server:
             return ""
 
     def token(self, user=None, service=None, scopes=(), delegate=False):
-        args = ["token", "create", "--data", self.data_dir]
+        args = ["token", "create", *self.store_args()]
         if user:
             args += ["--user", user]
         if service:
@@ -269,7 +510,7 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         rc = cls.server.stop()
-        shutil.rmtree(cls.server.data_dir, ignore_errors=True)
+        remove_data(cls.server.data_dir)
         assert rc == 0, f"server exited {rc}"
 
     def get(self, path, token=None, **kw):

@@ -4,13 +4,12 @@ the server publishes, AgentCore Gateway, MCP over Streamable HTTP and stdio, and
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import unittest
 import urllib.parse
 
-from harness import BIN, ServerTestCase, run_cli, money
+from harness import BIN, ServerTestCase, money, remove_data, run_cli, store_args
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # A good call of every published operation, as Bedrock sends it (text values). `{v}` is the
@@ -620,14 +619,14 @@ class CommandLine(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.data = tempfile.mkdtemp(prefix="centli-cli-")
-        run_cli("demo", "load", "--data", cls.data)
+        run_cli("demo", "load", *store_args(cls.data))
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.data, ignore_errors=True)
+        remove_data(cls.data)
 
     def call(self, *args):
-        return run_cli("call", *args, "--data", self.data, check=False)
+        return run_cli("call", *args, *store_args(self.data), check=False)
 
     def test_every_read_action_runs_with_exit_code_zero(self):
         for doc in documents().values():
@@ -661,7 +660,7 @@ class CommandLine(unittest.TestCase):
                  {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
                  {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
                   "params": {"name": "get_balance", "arguments": {}}}]
-        p = subprocess.run([BIN, "mcp", "--data", self.data, "--user", "user-123"],
+        p = subprocess.run([BIN, "mcp", *store_args(self.data), "--user", "user-123"],
                            input="\n".join(json.dumps(m) for m in lines) + "\n",
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 0, p.stderr)

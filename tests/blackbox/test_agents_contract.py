@@ -5,13 +5,12 @@ Bedrock scoped to their session, Bedrock's `locale` and its 25,000-byte answer l
 AgentCore commands that move money refused without a key."""
 
 import json
-import shutil
 import subprocess
 import tempfile
 import unittest
 import uuid
 
-from harness import BIN, ServerTestCase, money, run_cli
+from harness import BIN, ServerTestCase, money, remove_data, run_cli, store_args
 from test_agents import MCP_INIT, api_event, function_event
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
@@ -46,11 +45,11 @@ class AgentContract(ServerTestCase):
         super().setUpClass()
         cls.bedrock = cls.server.token(service="bedrock", delegate=True)
         cls.data = tempfile.mkdtemp(prefix="centli-stdio-")
-        run_cli("demo", "load", "--data", cls.data)
+        run_cli("demo", "load", *store_args(cls.data))
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.data, ignore_errors=True)
+        remove_data(cls.data)
         super().tearDownClass()
 
     # ------------------------------------------------------------------ helpers
@@ -90,7 +89,7 @@ class AgentContract(ServerTestCase):
     def stdio(self, lines, *how):
         """Runs `centli mcp` in-process on the demo data (or with the given arguments, e.g.
         --url), one line per message; returns the answers in order."""
-        args = list(how) or ["--data", self.data, "--user", "user-123"]
+        args = list(how) or [*store_args(self.data), "--user", "user-123"]
         p = subprocess.run([BIN, "mcp", *args], input="".join(line + "\n" for line in lines),
                            capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -1,18 +1,20 @@
 """Tools beside a running server (issue 9, item 6): `centli call` and `centli mcp` on a data
 directory that `centli serve` holds go through that server, with the answers they give
 in-process; the server's address file (DIR/centli.server) is private, lives while the server
-listens, and a stale one left by `kill -9` never misleads or hangs a tool."""
+listens, and a stale one left by `kill -9` never misleads or hangs a tool. On PostgreSQL the
+tools open the database the server uses, beside it, and must answer the same; the address file
+and the directory lock are SQLite's and their tests skipped."""
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import BIN, Server, money, project_version, run_cli
+from harness import (BIN, Server, money, project_version, remove_data, run_cli, sqlite_only,
+                     store_args)
 from test_mcp_e2e import MCP_DIR, NODE_TIMEOUT_S, ensure_packages
 
 # Every tool run here is bounded: the longest a tool may wait for a server starting or
@@ -49,10 +51,11 @@ class CliBesideServer(unittest.TestCase):
 
     def tearDown(self):
         self.server.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_data(self.dir)
 
     def call(self, *args):
-        return run_cli("call", *args, "--data", self.dir, check=False, timeout=TOOL_TIMEOUT_S)
+        return run_cli("call", *args, *store_args(self.dir), check=False,
+                       timeout=TOOL_TIMEOUT_S)
 
     def call_json(self, *args):
         p = self.call(*args, "--json")
@@ -105,7 +108,7 @@ class CliBesideServer(unittest.TestCase):
         self.assertEqual(json.loads(p.stderr)["code"], "account_not_found")
 
     def test_mcp_beside_the_server_answers_initialize_tools_list_and_get_balance(self):
-        p, beside = mcp("--data", self.dir, "--user", "user-123")
+        p, beside = mcp(*store_args(self.dir), "--user", "user-123")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual([m["id"] for m in beside], [1, 2, 3])
         self.assertEqual(beside[0]["result"]["protocolVersion"], "2025-06-18")
@@ -116,7 +119,7 @@ class CliBesideServer(unittest.TestCase):
         self.assertEqual([a["account_id"] for a in result["structuredContent"]["accounts"]],
                          ["acc-456", "acc-457", "acc-458"])
         self.stop_server()
-        p, alone = mcp("--data", self.dir, "--user", "user-123")
+        p, alone = mcp(*store_args(self.dir), "--user", "user-123")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(beside, alone)
 
@@ -124,7 +127,7 @@ class CliBesideServer(unittest.TestCase):
         lines = [{"jsonrpc": "2.0", "id": 7, "method": "tools/call",
                   "params": {"name": "get_balance", "arguments": {"account_id": "acc-457"}}},
                  {"jsonrpc": "2.0", "id": 8, "method": "ping"}]
-        p, out = mcp("--data", self.dir, "--user", "user-123", lines=lines)
+        p, out = mcp(*store_args(self.dir), "--user", "user-123", lines=lines)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual([m["id"] for m in out], [7, 8])
         self.assertEqual(out[0]["result"]["structuredContent"]["accounts"][0]["account_id"],
@@ -134,12 +137,16 @@ class CliBesideServer(unittest.TestCase):
     def test_the_official_sdk_client_over_stdio_beside_the_server(self):
         ensure_packages()
         token = self.server.token(user="user-123")
-        p = subprocess.run(["node", "mcp_e2e.mjs", os.path.abspath(BIN), self.dir,
+        p = subprocess.run(["node", "mcp_e2e.mjs", os.path.abspath(BIN),
+                            "=".join(store_args(self.dir)),
                             f"http://127.0.0.1:{self.server.port}", token],
                            cwd=MCP_DIR, capture_output=True, text=True, timeout=NODE_TIMEOUT_S)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("stdio:", p.stdout)
 
+    @sqlite_only("the relay to the server and its in-memory token in DIR/centli.server exist "
+                 "for the SQLite store, which one process holds; on PostgreSQL `centli mcp` "
+                 "runs in-process on the shared database")
     def test_mcp_beside_the_server_opens_a_new_session_when_the_server_forgot_its_own(self):
         relay = subprocess.Popen([BIN, "mcp", "--data", self.dir, "--user", "user-123"],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -200,6 +207,8 @@ class CliBesideServer(unittest.TestCase):
         self.assertEqual(out[0]["error"]["code"], -32603)
         self.assertIn("did not answer", p.stderr)
 
+    @sqlite_only("the address file DIR/centli.server is how tools find a server holding the SQLite "
+                 "store's directory; on PostgreSQL tools open the shared database themselves")
     def test_the_address_file_is_private_local_and_limited_to_person_scopes(self):
         path = address_file(self.dir)
         st = os.stat(path)
@@ -223,17 +232,21 @@ class CliBesideServer(unittest.TestCase):
         r = self.server.request("GET", BAL, token=token, headers={"X-Centli-User": "user-123"})
         self.assertEqual(r.status, 401)
 
+    @sqlite_only("the address file DIR/centli.server is how tools find a server holding the SQLite "
+                 "store's directory; on PostgreSQL tools open the shared database themselves")
     def test_a_stale_address_file_after_kill_9_gives_an_in_process_run(self):
         beside = self.call_json("get_balance", "--user", "user-123")
         self.server.kill9()
         self.assertTrue(os.path.exists(address_file(self.dir)))
         started = time.monotonic()
         self.assertEqual(self.call_json("get_balance", "--user", "user-123"), beside)
-        p, out = mcp("--data", self.dir, "--user", "user-123")
+        p, out = mcp(*store_args(self.dir), "--user", "user-123")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual([m["id"] for m in out], [1, 2, 3])
         self.assertLess(time.monotonic() - started, TOOL_TIMEOUT_S)
 
+    @sqlite_only("the address file and the lock on the SQLite store's directory; PostgreSQL "
+                 "has neither, and tools share its database")
     def test_a_stale_address_file_and_a_lock_held_by_a_tool_give_a_clear_error(self):
         self.server.kill9()
         self.assertTrue(os.path.exists(address_file(self.dir)))

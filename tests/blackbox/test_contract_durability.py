@@ -5,12 +5,11 @@ database's write lock) answers 503 `unavailable` and keeps nothing, so the same 
 the store is free; and a key record that cannot be written takes the effect with it, so the
 resend moves money once."""
 
-import shutil
 import tempfile
 import unittest
 
-from contract_util import query, writer
-from harness import Server, money
+from contract_util import drop_failing_insert, failing_insert, query, writer
+from harness import Server, money, remove_data, sqlite_only
 
 BAL = "/v1/core-banking/balance"
 TRF = "/v1/core-banking/transfer"
@@ -27,7 +26,7 @@ class ContractDurabilityTest(unittest.TestCase):
     def tearDown(self):
         if self.server.proc is not None:
             self.server.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_data(self.dir)
 
     def transfer(self, person, src, dst, amount, key):
         return self.server.request("POST", TRF, token=self.tokens[person],
@@ -69,6 +68,8 @@ class ContractDurabilityTest(unittest.TestCase):
                          "ORDER BY direction", (transfer_id,))
             self.assertEqual(legs, [("credit",), ("debit",)], transfer_id)
 
+    @sqlite_only("another process holding SQLite's one write lock for the whole database "
+                 "(BEGIN IMMEDIATE) is what stops every commit; PostgreSQL has no such lock")
     def test_a_store_that_cannot_commit_answers_503_and_keeps_no_effect(self):
         before = self.balances()
         lock = writer(self.server)
@@ -99,14 +100,13 @@ class ContractDurabilityTest(unittest.TestCase):
         try:
             # The key record is the command's last write: failing it must undo the transfer,
             # or the 500 answer invites a resend that moves the money a second time.
-            db.execute("CREATE TRIGGER contract_key_fail BEFORE INSERT ON idempotency "
-                       "WHEN NEW.key = 'key-fails-1' "
-                       "BEGIN SELECT RAISE(FAIL, 'contract test: key record refused'); END")
+            failing_insert(db, "contract_key_fail", "idempotency", "BEFORE",
+                           "NEW.key = 'key-fails-1'", "contract test: key record refused")
             r = self.transfer("user-123", "acc-456", "acc-789", "6.00", "key-fails-1")
             self.assertEqual((r.status, r.json()["code"]), (500, "internal_error"), r)
             self.assertEqual(self.balances(), before)
         finally:
-            db.execute("DROP TRIGGER IF EXISTS contract_key_fail")
+            drop_failing_insert(db, "contract_key_fail", "idempotency")
             db.close()
         again = self.transfer("user-123", "acc-456", "acc-789", "6.00", "key-fails-1")
         self.assertEqual(again.status, 201, again)

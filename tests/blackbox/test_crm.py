@@ -1,11 +1,9 @@
 """Black-box tests of the crm group (issue 3): beneficiaries, alias resolution, and transfers to
 a beneficiary or an exact alias, including CLABE beneficiaries paid through the clearing account.
-Balances of other people's and the bank's accounts are read from the data directory's SQLite
-file (read-only), since no person's token can see them."""
+Balances of other people's and the bank's accounts are read from the server's database
+(read-only, harness.open_db), since no person's token can see them."""
 
-import os
 import re
-import sqlite3
 import unittest
 import uuid
 
@@ -39,8 +37,7 @@ class CrmTest(ServerTestCase):
     # -- helpers
 
     def db(self):
-        c = sqlite3.connect(f"file:{os.path.join(self.server.data_dir, 'centli.db')}?mode=ro",
-                            uri=True, timeout=5)
+        c = self.server.db()
         self.addCleanup(c.close)
         return c
 

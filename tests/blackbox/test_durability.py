@@ -3,13 +3,12 @@ everything, kill -9 loses no acknowledged transfer and every balance equals its 
 hold no balance, full account number or token, and SIGTERM exits 0."""
 
 import random
-import shutil
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import Server, money
+from harness import Server, money, remove_data
 
 BAL = "/v1/core-banking/balance"
 TRF = "/v1/core-banking/transfer"
@@ -41,7 +40,7 @@ class DurabilityTest(unittest.TestCase):
     def tearDown(self):
         if self.server.proc is not None:
             self.server.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_data(self.dir)
 
     # ------------------------------------------------------------------ helpers
 

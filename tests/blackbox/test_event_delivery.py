@@ -8,14 +8,14 @@ receiver runs in this process on 127.0.0.1; no wait is a sleep: each polls a con
 
 import json
 import os
-import shutil
 import tempfile
 import time
 import unittest
 
-from contract_util import (WAIT_S, LineReader, Receiver, centli, iso_ms, query, unix_ms,
-                           wait_for, without_test_mode, writer)
-from harness import Server, run_cli
+from contract_util import (WAIT_S, LineReader, Receiver, centli, drop_failing_insert,
+                           failing_insert, iso_ms, query, unix_ms, wait_for, without_test_mode,
+                           writer)
+from harness import Server, remove_data, run_cli, store_args
 
 TRF = "/v1/core-banking/transfer"
 DLQ = "/v1/admin/events/dlq"
@@ -63,12 +63,12 @@ class Bank:
 
     def event_of(self, cid):
         """The archived envelope of the one event of a correlation id, or None."""
-        out = run_cli("events", "list", "--data", self.data, "--correlation-id", cid,
+        out = run_cli("events", "list", *store_args(self.data), "--correlation-id", cid,
                       "--json").stdout.split()
         return json.loads(out[0]) if out else None
 
     def dead_letters(self, rule, cid):
-        out = run_cli("events", "dlq", "list", "--data", self.data, "--json").stdout
+        out = run_cli("events", "dlq", "list", *store_args(self.data), "--json").stdout
         return [d for d in json.loads(out)["dead_letters"]
                 if d["rule"] == rule and d["event"]["correlation_id"] == cid]
 
@@ -118,7 +118,7 @@ class EventDeliveryTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.bank.stop()
         cls.receiver.close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        remove_data(cls.dir)
 
     def delivered(self, path, cid):
         return 200 in self.receiver.statuses(path, cid)
@@ -187,7 +187,7 @@ class EventDeliveryTest(unittest.TestCase):
 
     def test_events_tail_prints_each_new_event_once_in_commit_order(self):
         earlier = self.bank.transfer()
-        tail = LineReader(["events", "tail", "--data", self.bank.data, "--json"])
+        tail = LineReader(["events", "tail", *store_args(self.bank.data), "--json"])
         try:
             # The tail starts after the newest event it finds; until it has looked, a transfer
             # may fall before its start. Transfer until one shows, then watch the next ones.
@@ -229,7 +229,7 @@ class EventDeliveryTest(unittest.TestCase):
         self.assertEqual(self.bank.settles(event["event_id"], target, ("delivered", 1)),
                          ("delivered", 1))
         at = unix_ms(event["timestamp"])
-        run_cli("events", "replay", "--data", self.bank.data, "--from", iso_ms(at - 1000),
+        run_cli("events", "replay", *store_args(self.bank.data), "--from", iso_ms(at - 1000),
                 "--to", iso_ms(at + 2000), "--rule", "consumer:test_consumer")
         # The second delivery is made and succeeds; the inbox keeps its effect from repeating.
         self.assertEqual(self.bank.settles(event["event_id"], target, ("delivered", 1), 1),
@@ -247,17 +247,17 @@ class EventDeliveryTest(unittest.TestCase):
         db = writer(self.bank.server)
         try:
             # A write that fails after the transfer wrote its balances, entries and outbox row
-            # (RAISE(FAIL) keeps the row it fails on): only the rollback can remove them.
-            db.execute(f"CREATE TRIGGER contract_fail AFTER INSERT ON outbox "
-                       f"WHEN NEW.correlation_id = '{failing}' "
-                       f"BEGIN SELECT RAISE(FAIL, 'contract test: fail after the event'); END")
+            # (SQLite's RAISE(FAIL) keeps the row it fails on): only the rollback can remove them.
+            failing_insert(db, "contract_fail", "outbox", "AFTER",
+                           f"NEW.correlation_id = '{failing}'",
+                           "contract test: fail after the event")
             r = self.bank.server.request(
                 "POST", TRF, token=self.bank.token,
                 body={"from_account": "acc-456", "to_account": "acc-789", "amount": "4.00"},
                 headers={"Idempotency-Key": failing, "X-Correlation-Id": failing})
             self.assertEqual((r.status, r.json()["code"]), (500, "internal_error"), r)
         finally:
-            db.execute("DROP TRIGGER IF EXISTS contract_fail")
+            drop_failing_insert(db, "contract_fail", "outbox")
             db.close()
         self.bank.transfer(amount="99999999.00", expect=422, correlation=refused)
         # Deliveries follow commit order: once a later event reached /ok, an event of the
@@ -288,7 +288,7 @@ class RetentionTest(unittest.TestCase):
         if self.bank:
             self.bank.stop()
         self.receiver.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_data(self.dir)
 
     def test_the_sweep_removes_old_settled_events_and_keeps_dead_and_recent_ones(self):
         self.receiver.script = {"/hook": lambda n, e: 400 if e["correlation_id"] == dead else 200}
@@ -331,13 +331,13 @@ class TestModeTest(unittest.TestCase):
                     env = without_test_mode()
                     if mode is not None:
                         env["CENTLI_TEST_MODE"] = mode
-                    p = centli("serve", "--data", directory, "--listen", "127.0.0.1:0",
+                    p = centli("serve", *store_args(directory), "--listen", "127.0.0.1:0",
                                "--test-consumer", env=env, timeout=10)
                     self.assertEqual(p.returncode, 2, p.stderr)
                     self.assertIn("--test-consumer is for tests only: set CENTLI_TEST_MODE=1",
                                   p.stderr)
         finally:
-            shutil.rmtree(directory, ignore_errors=True)
+            remove_data(directory)
 
 
 if __name__ == "__main__":

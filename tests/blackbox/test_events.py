@@ -9,13 +9,11 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
-import sqlite3
 import tempfile
 import time
 import unittest
 
-from harness import Server, run_cli
+from harness import Server, remove_data, run_cli, store_args
 from webhooks import SECRET, Receiver, wait_for
 
 TRF = "/v1/core-banking/transfer"
@@ -88,7 +86,7 @@ class EventsTest(unittest.TestCase):
         if self.server.proc is not None:
             self.server.stop()
         self.receiver.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_data(self.dir)
 
     def transfer(self, amount="1.00", expect=201):
         self.n += 1
@@ -110,27 +108,19 @@ class EventsTest(unittest.TestCase):
 
     def envelopes(self, cid):
         """The archived envelopes of one correlation id, numbers parsed exactly."""
-        out = run_cli("events", "list", "--data", self.server.data_dir, "--correlation-id", cid,
+        out = run_cli("events", "list", *self.server.store_args(), "--correlation-id", cid,
                       "--json").stdout.strip().splitlines()
         return [json.loads(line, parse_float=decimal.Decimal) for line in out]
 
     def delivery_rows(self, event_id, rule):
-        db = sqlite3.connect(f"file:{os.path.join(self.server.data_dir, 'centli.db')}?mode=ro",
-                             uri=True)
-        try:
+        with self.server.db() as db:
             return db.execute("SELECT status, attempts FROM deliveries WHERE event_id = ? AND "
                               "rule = ?", (event_id, rule)).fetchall()
-        finally:
-            db.close()
 
     def deliveries(self, event_id):
-        db = sqlite3.connect(f"file:{os.path.join(self.server.data_dir, 'centli.db')}?mode=ro",
-                             uri=True)
-        try:
+        with self.server.db() as db:
             return db.execute("SELECT target, status FROM deliveries WHERE event_id = ?",
                               (event_id,)).fetchall()
-        finally:
-            db.close()
 
     def assertMembers(self, value, spec, where):
         self.assertIsInstance(value, dict, where)
@@ -150,7 +140,7 @@ class EventsTest(unittest.TestCase):
                 self.assertTrue(isinstance(v, allowed) and not isinstance(v, bool), f"{at}: {v!r}")
 
     def dlq(self):
-        out = run_cli("events", "dlq", "list", "--data", self.server.data_dir, "--json").stdout
+        out = run_cli("events", "dlq", "list", *self.server.store_args(), "--json").stdout
         return json.loads(out)["dead_letters"]
 
     def test_transfer_reaches_the_webhook_with_a_valid_signature(self):
@@ -200,7 +190,7 @@ class EventsTest(unittest.TestCase):
         dead = wait_for(lambda: [d for d in self.dlq() if d["rule"] == "toggle"])
         self.assertEqual(len(dead), 1)
         self.healthy = True
-        run_cli("events", "dlq", "redrive", "--data", self.server.data_dir, "--id",
+        run_cli("events", "dlq", "redrive", *self.server.store_args(), "--id",
                 dead[0]["dead_id"])
         got = wait_for(lambda: self.receiver.delivered("/toggle", cid))
         self.assertTrue(got)
@@ -225,13 +215,13 @@ class EventsTest(unittest.TestCase):
         cid = self.transfer()
         self.assertTrue(wait_for(lambda: self.receiver.for_event("/ok", cid)))
         end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 5))
-        run_cli("events", "replay", "--data", self.server.data_dir, "--from", start, "--to", end,
+        run_cli("events", "replay", *self.server.store_args(), "--from", start, "--to", end,
                 "--rule", "ok")
         got = wait_for(lambda: len(self.receiver.for_event("/ok", cid)) >= 2)
         self.assertTrue(got)
         replayed = self.receiver.for_event("/ok", cid)[1][0]
         self.assertEqual(replayed.get("x-centli-replay"), "true")
-        out = run_cli("events", "list", "--data", self.server.data_dir, "--correlation-id", cid,
+        out = run_cli("events", "list", *self.server.store_args(), "--correlation-id", cid,
                       "--json").stdout.strip().splitlines()
         self.assertEqual(len(out), 1)
         self.assertEqual(json.loads(out[0])["correlation_id"], cid)
@@ -246,13 +236,10 @@ class EventsTest(unittest.TestCase):
             self.assertTrue(wait_for(lambda: self.receiver.delivered("/ok", cid)), cid)
         # Every event is applied exactly once by the internal consumer across the restart.
         self.server.stop()
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "centli.db"))
-        try:
+        with self.server.db() as db:
             rows = db.execute("SELECT key, value FROM meta WHERE key LIKE 'test_consumer:%'").fetchall()
             events = db.execute("SELECT count(*) FROM outbox WHERE event_type = "
                                 "'TRANSFER_COMPLETED'").fetchone()[0]
-        finally:
-            db.close()
         self.assertEqual(len(rows), events)
         self.assertTrue(all(v == "1" for _, v in rows), rows)
 
@@ -330,7 +317,7 @@ class EventsTest(unittest.TestCase):
         with open(path, "w") as f:
             json.dump({"rules": [{"name": "x", "pattern": {"detail": {"n": [{"numeric": [">"]}]}},
                                   "targets": [{"type": "log"}]}]}, f)
-        r = run_cli("serve", "--data", os.path.join(self.dir, "other"), "--listen",
+        r = run_cli("serve", *store_args(os.path.join(self.dir, "other")), "--listen",
                     "127.0.0.1:0", "--rules", path, check=False, timeout=10)
         self.assertEqual(r.returncode, 2)
         self.assertIn("rules[0].pattern.detail.n[0].numeric", r.stderr)

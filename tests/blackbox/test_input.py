@@ -8,12 +8,11 @@ result with isError, or `centli call` exit 2. Then JSON types, duplicate keys, c
 hidden bidirectional controls."""
 
 import json
-import shutil
 import tempfile
 import unittest
 import uuid
 
-from harness import ServerTestCase, money, run_cli
+from harness import ServerTestCase, money, remove_data, run_cli, store_args
 from test_agents import api_event, function_event
 
 TRF = "/v1/core-banking/transfer"
@@ -84,7 +83,7 @@ class AmountsAtEveryDoor(ServerTestCase):
         super().setUpClass()
         cls.bedrock = cls.server.token(service="bedrock", delegate=True)
         cls.data = tempfile.mkdtemp(prefix="centli-input-")
-        run_cli("demo", "load", "--data", cls.data)
+        run_cli("demo", "load", *store_args(cls.data))
         init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {},
             "clientInfo": {"name": "t", "version": "1"}}}
@@ -95,7 +94,7 @@ class AmountsAtEveryDoor(ServerTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.data, ignore_errors=True)
+        remove_data(cls.data)
         super().tearDownClass()
 
     # ------------------------------------------------------------------ doors
@@ -164,7 +163,7 @@ class AmountsAtEveryDoor(ServerTestCase):
 
     def call(self, text, remote):
         where = (["--url", f"http://127.0.0.1:{self.server.port}", "--token", self.t123]
-                 if remote else ["--user", "user-123", "--data", self.data])
+                 if remote else ["--user", "user-123", *store_args(self.data)])
         p = run_cli("call", "transfer", *where, "from_account=acc-456", "to_account=acc-457",
                     f"amount={text}", "--json", check=False)
         if p.returncode == 0:
@@ -176,7 +175,8 @@ class AmountsAtEveryDoor(ServerTestCase):
 
     def balances(self, direct=False):
         if direct:
-            p = run_cli("call", "get_balance", "--user", "user-123", "--data", self.data, "--json")
+            p = run_cli("call", "get_balance", "--user", "user-123", *store_args(self.data),
+                        "--json")
             accounts = json.loads(p.stdout)["accounts"]
         else:
             accounts = self.get("/v1/core-banking/balance", token=self.t123).json()["accounts"]

@@ -1,13 +1,12 @@
 """Marketplace: catalog, purchase saga (success, failure, out of stock, replay, crash, expiry),
-with money conserved throughout. Reads the outbox through sqlite3 on the data dir, read-only."""
+with money conserved throughout. Reads the outbox from the server's database, read-only."""
 
 import os
-import sqlite3
 import tempfile
 import time
 import unittest
 
-from harness import Server, ServerTestCase, money, run_cli
+from harness import POSTGRES, Server, ServerTestCase, money, remove_data, run_cli, store_args
 
 SUCCESS = ["PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_COMPLETED", "PURCHASE_CONFIRMED"]
 FAILURE = ["PURCHASE_INITIATED", "INVENTORY_RESERVED", "PAYMENT_FAILED", "COMPENSATION_REQUIRED",
@@ -16,13 +15,18 @@ TEST_ENV = {"CENTLI_TEST_MODE": "1"}
 
 
 def db(server):
-    return sqlite3.connect(f"file:{os.path.join(server.data_dir, 'centli.db')}?mode=ro", uri=True)
+    return server.db()
+
+
+# The envelope's data.purchase_id, in the SQL of the store.
+PURCHASE_ID_OF_ENVELOPE = ("envelope::jsonb #>> '{data,purchase_id}'" if POSTGRES else
+                           "json_extract(envelope, '$.data.purchase_id')")
 
 
 def events_of(server, purchase_id):
     with db(server) as c:
         rows = c.execute("SELECT event_type, correlation_id FROM outbox "
-                         "WHERE json_extract(envelope, '$.data.purchase_id') = ? ORDER BY seq",
+                         f"WHERE {PURCHASE_ID_OF_ENVELOPE} = ? ORDER BY seq",
                          (purchase_id,)).fetchall()
     return [r[0] for r in rows], {r[1] for r in rows}
 
@@ -180,9 +184,12 @@ class Faults(unittest.TestCase):
     def test_production_start_refuses_test_faults(self):
         # Without CENTLI_TEST_MODE, whatever the environment running the tests holds.
         env = {k: v for k, v in os.environ.items() if k != "CENTLI_TEST_MODE"}
-        with tempfile.TemporaryDirectory(prefix="centli-test-") as d:
-            p = run_cli("serve", "--data", d, "--listen", "127.0.0.1:0", "--test-faults",
+        d = tempfile.mkdtemp(prefix="centli-test-")
+        try:
+            p = run_cli("serve", *store_args(d), "--listen", "127.0.0.1:0", "--test-faults",
                         "fail-payment", check=False, timeout=10, env=env)
+        finally:
+            remove_data(d)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("--test-faults", p.stderr)
         self.assertIn("CENTLI_TEST_MODE", p.stderr)
@@ -214,6 +221,7 @@ class Faults(unittest.TestCase):
             self.assertEqual(product(s, "prd-blender"), (29, 0))
         finally:
             s.stop()
+            remove_data(s.data_dir)
 
     def test_expired_hold_is_voided_and_compensated(self):
         s = Server(extra_args=["--test-faults", "stall-payment", "--hold-timeout-ms", "300",
@@ -240,6 +248,7 @@ class Faults(unittest.TestCase):
             self.assertEqual(total_money(s), money0)
         finally:
             s.stop()
+            remove_data(s.data_dir)
 
 
 if __name__ == "__main__":

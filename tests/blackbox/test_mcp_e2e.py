@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import BIN, Server, run_cli
+from harness import BIN, Server, remove_data, run_cli, store_args
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MCP_DIR = os.path.join(ROOT, "tests", "mcp")
@@ -50,14 +50,15 @@ class McpSdkEndToEnd(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="centli-mcp-")
 
     def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        remove_data(self.tmp)
 
     def test_sdk_client_lists_calls_transfers_and_sees_refusals_over_both_transports(self):
         stdio_data = os.path.join(self.tmp, "stdio")
-        run_cli("demo", "load", "--data", stdio_data)
+        run_cli("demo", "load", *store_args(stdio_data))
         with Server() as server:
             token = server.token(user="user-123")
-            p = subprocess.run(["node", "mcp_e2e.mjs", os.path.abspath(BIN), stdio_data,
+            p = subprocess.run(["node", "mcp_e2e.mjs", os.path.abspath(BIN),
+                                "=".join(store_args(stdio_data)),
                                 f"http://127.0.0.1:{server.port}", token],
                                cwd=MCP_DIR, capture_output=True, text=True,
                                timeout=NODE_TIMEOUT_S)

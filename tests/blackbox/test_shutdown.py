@@ -4,13 +4,11 @@ delivery stays pending and is made again after a restart (at least once, same ev
 
 import json
 import os
-import shutil
-import sqlite3
 import tempfile
 import time
 import unittest
 
-from harness import Server
+from harness import Server, remove_data
 from webhooks import Receiver, wait_for
 
 SHUTDOWN_S_MAX = 8.0  # limits::kShutdownMsMax
@@ -35,15 +33,12 @@ class ShutdownTest(unittest.TestCase):
         if self.server.proc is not None:
             self.server.stop()
         self.receiver.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_data(self.dir)
 
     def delivery(self, event_id):
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "centli.db"))
-        try:
+        with self.server.db() as db:
             return db.execute("SELECT status, attempts FROM deliveries WHERE event_id = ? "
                               "AND target = 'slow/0'", (event_id,)).fetchall()
-        finally:
-            db.close()
 
     def posts_of(self, event_id):
         with self.receiver.lock:

@@ -1,7 +1,7 @@
 """Store faults on a real full disk: the data directory is a small tmpfs filled with a file.
 Writes answer 503 `unavailable`, one error line names SQLite's cause, /readyz answers 503; once
 the file is deleted the server turns ready by itself, logs it once, and transfers succeed.
-Needs root for mount(8), as in CI; skipped with the reason otherwise."""
+Needs root for mount(8), as in CI; skipped with the reason otherwise, and on PostgreSQL."""
 
 import errno
 import json
@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Server
+from harness import Server, sqlite_only
 
 TRF = "/v1/core-banking/transfer"
 FS_SIZE = "4m"
@@ -109,6 +109,9 @@ class FullDiskTest(unittest.TestCase):
             time.sleep(0.05)
         self.fail(f"ready while commits fail, with no recovery logged: {self.state_lines()}")
 
+    @sqlite_only("the full disk is the tmpfs under the data directory, which holds the SQLite "
+                 "file and its WAL, and the logged cause is SQLite's; PostgreSQL's files are on "
+                 "the test cluster's disk")
     def test_full_disk_is_logged_once_not_ready_and_recovers_by_itself(self):
         self.server.start()
         token = self.server.token(user="user-123")

@@ -1,6 +1,7 @@
 // End-to-end check of centli's MCP doors with the official TypeScript SDK client:
-//   node mcp_e2e.mjs CENTLI_BIN DATA_DIR URL TOKEN
-// Over stdio (`centli mcp --data DATA_DIR --user user-123`) and Streamable HTTP (URL/mcp with
+//   node mcp_e2e.mjs CENTLI_BIN STORE URL TOKEN
+// STORE is the store option as one argument, `--data=DIR` or `--store=URL`.
+// Over stdio (`centli mcp STORE --user user-123`) and Streamable HTTP (URL/mcp with
 // TOKEN, a token of user-123): list the tools, call each read tool that needs no input, make a
 // transfer, and see isError on a refused one. Exits 0 when every check holds.
 import assert from "node:assert/strict";
@@ -8,8 +9,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-const [bin, dataDir, url, token] = process.argv.slice(2);
-assert.ok(bin && dataDir && url && token, "usage: mcp_e2e.mjs CENTLI_BIN DATA_DIR URL TOKEN");
+const [bin, store, url, token] = process.argv.slice(2);
+assert.ok(bin && /^--(data|store)=./.test(store) && url && token,
+          "usage: mcp_e2e.mjs CENTLI_BIN --data=DIR|--store=URL URL TOKEN");
 
 async function exercise(label, transport) {
   const client = new Client({ name: "centli-e2e", version: "1.0.0" });
@@ -54,7 +56,7 @@ async function exercise(label, transport) {
 
 await exercise("stdio", new StdioClientTransport({
   command: bin,
-  args: ["mcp", "--data", dataDir, "--user", "user-123"],
+  args: ["mcp", store, "--user", "user-123"],
   stderr: "inherit",
 }));
 await exercise("http", new StreamableHTTPClientTransport(new URL("/mcp", url), {

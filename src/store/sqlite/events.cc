@@ -1,7 +1,6 @@
 #include "store/sqlite/events.h"
 
-#include <charconv>
-
+#include "store/dispatch_cursor.h"
 #include "store/sqlite/errors.h"
 
 namespace centli::store::sqlite_impl {
@@ -30,7 +29,6 @@ constexpr const char* kSweepOutbox =
     "DELETE FROM outbox WHERE created_ms < ?1 AND seq <= ?2 AND NOT EXISTS "
     "(SELECT 1 FROM deliveries d WHERE d.seq = outbox.seq)";
 
-constexpr const char* kCursorKey = "events.dispatch_seq";
 constexpr const char* kSelectCursor = "SELECT value FROM meta WHERE key = ?1";
 constexpr const char* kUpsertCursor =
     "INSERT INTO meta (key, value) VALUES (?1, ?2) "
@@ -180,24 +178,17 @@ Result<void> SqliteOutbox::sweep(std::int64_t cut_ms, std::int64_t seq_max) {
 Result<std::int64_t> SqliteDeliveries::dispatch_cursor() {
   auto st = db_.prepare(kSelectCursor);
   if (!st) return failed<std::int64_t>(st.error());
-  st->bind(1, kCursorKey);
+  st->bind(1, kDispatchCursorKey);
   auto row = st->step();
   if (!row) return failed<std::int64_t>(row.error());
   if (!*row) return 0;
-  const std::string_view text = st->text_view(0);
-  std::int64_t seq = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return std::unexpected(
-        Error{Error::Kind::kFailed, std::string("meta ") + kCursorKey + " is not a number"});
-  }
-  return seq;
+  return dispatch_cursor_from_text(st->text_view(0));
 }
 
 Result<void> SqliteDeliveries::set_dispatch_cursor(std::int64_t seq) {
   auto st = db_.prepare(kUpsertCursor);
   if (!st) return failed(st.error());
-  st->bind(1, kCursorKey).bind(2, std::to_string(seq));
+  st->bind(1, kDispatchCursorKey).bind(2, std::to_string(seq));
   return exec(*st);
 }
 

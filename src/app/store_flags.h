@@ -1,0 +1,28 @@
+// The options every subcommand that opens a store takes: --data DIR (the embedded SQLite store,
+// the default) or --store URL (a PostgreSQL database that several processes share), and
+// --store-pool for PostgreSQL's read connections.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <string>
+
+#include "store/store.h"
+
+namespace centli::app {
+
+struct StoreFlags {
+  std::string data = "./data";
+  std::string url;
+  std::size_t pool = 0;  // 0: the store's default
+  // True when the store is shared by processes (PostgreSQL): no directory lock, no local server.
+  bool shared() const { return !url.empty(); }
+};
+
+// Adds --data (env CENTLI_DATA), --store (env CENTLI_STORE) and --store-pool to `cmd`. A --store
+// that is not a postgresql:// or postgres:// URL is a usage error; --data and --store together too.
+void add_store_flags(CLI::App* cmd, StoreFlags& flags, const std::string& data_help);
+
+store::StoreOptions store_options(const StoreFlags& flags, bool create, bool exclusive);
+
+}  // namespace centli::app
