@@ -61,8 +61,25 @@ struct HistoryQuery {
   std::int64_t limit = 0;
 };
 
+// A new account, as the demo bank opens them: nothing is held yet.
+struct NewAccount {
+  std::string_view user_id;
+  std::string_view account_id;
+  std::string_view account_number;
+  std::string_view type;    // "checking", "savings", "credit", "clearing" or "settlement"
+  std::string_view status;  // "active", "frozen" or "closed"
+  std::string_view currency;
+  std::string_view name;  // what the person calls it ("Ahorro")
+  std::int64_t posted_minor = 0;
+  std::int64_t credit_limit_minor = 0;  // credit accounts only
+  std::int64_t created_ms = 0;
+};
+
 class Accounts {
  public:
+  // Opens the account with held_minor 0. A second account with the same account_id, an unknown
+  // type or status, or a balance past its floor (docs/data.md) is a kConstraint error.
+  virtual Result<void> insert(const NewAccount& a) = 0;
   virtual Result<std::optional<ledger::AccountState>> load(std::string_view account_id) = 0;
   // The person's customer accounts (checking, savings, credit), by account_id.
   virtual Result<std::vector<ledger::AccountState>> of_user(std::string_view user_id) = 0;

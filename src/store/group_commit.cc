@@ -3,11 +3,22 @@
 #include <algorithm>
 
 #include "obs/log.h"
+#include "store/meta.h"
 #include "util/clock.h"
 #include "util/json.h"
 #include "util/limits.h"
 
 namespace centli::store {
+namespace {
+
+// The writer's probe while commits fail: the smallest write that has to reach the database.
+WriteJob probe_job() {
+  return WriteJob{
+      [](WriteTx& tx) { (void)tx.meta().put("store.probe_ms", std::to_string(tx.now_ms())); },
+      [](bool) {}};
+}
+
+}  // namespace
 
 void GroupCommitStore::start_writer() {
   writer_ = std::thread([this] { writer_loop(); });

@@ -1,7 +1,6 @@
 // The writer every backend shares: a bounded queue of write jobs that one thread folds into
 // batches, one transaction each (group commit), and the readiness that follows from whether
-// batches commit. A backend says how a batch runs and commits (run_batch) and what the smallest
-// write is that must reach the database (probe_job).
+// batches commit. A backend says how a batch runs and commits (run_batch).
 #pragma once
 
 #include <atomic>
@@ -44,8 +43,6 @@ class GroupCommitStore : public Store {
   // Writer thread: runs every job of `batch` in one transaction whose clock is now_ms, and
   // commits it (or rolls it back).
   virtual BatchOutcome run_batch(std::vector<WriteJob>& batch, std::int64_t now_ms) = 0;
-  // The smallest write that has to reach the database, run while commits fail.
-  virtual WriteJob probe_job() = 0;
   // Where this store is, for log lines: a data directory or a URL without its password.
   virtual std::string where() const = 0;
 

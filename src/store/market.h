@@ -30,6 +30,7 @@ struct Product {
 struct Retailer {
   std::string retailer_id;
   std::string name;
+  std::string category;               // what it sells ("electronics")
   std::string settlement_account_id;  // where payments go and cashback comes from
   std::string rules_json;             // benefit rules, format in docs/marketplace.md
 };
@@ -38,6 +39,13 @@ struct Retailer {
 // purchase: stock and held_stock shrink) or release (held_stock shrinks).
 class Catalog {
  public:
+  // Adds a retailer; its settlement account is opened apart (Accounts::insert). A second
+  // retailer with the same retailer_id is a kConstraint error.
+  virtual Result<void> insert_retailer(const Retailer& r) = 0;
+  // Adds a product with no units held (p.retailer_name and p.held_stock are ignored); it is
+  // found and listed once its retailer exists. A second product with the same product_id, a
+  // negative price or stock is a kConstraint error.
+  virtual Result<void> insert_product(const Product& p) = 0;
   virtual Result<std::optional<Product>> find_product(std::string_view product_id) = 0;
   virtual Result<std::optional<Retailer>> find_retailer(std::string_view retailer_id) = 0;
   // Products by product_id, at most `limit`; an empty retailer_id or category matches any.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "store/accounts.h"
 #include "store/demo.h"
 #include "store/scratch_store.h"
 #include "store/store.h"
@@ -106,11 +107,105 @@ TEST_P(MarketPort, FindRetailerReturnsSettlementAccountAndRules) {
   auto r = reader.tx().catalog().find_retailer("ret-moda");
   ASSERT_TRUE(r.has_value() && r->has_value());
   EXPECT_EQ((*r)->name, "Moda Norte");
+  EXPECT_EQ((*r)->category, "fashion");
   EXPECT_EQ((*r)->settlement_account_id, "acc-set-moda");
   EXPECT_TRUE((*r)->rules_json.starts_with("{\"cashback\""));
   auto none = reader.tx().catalog().find_retailer("ret-none");
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(MarketPort, AnInsertedRetailerAndProductReadBackEveryFieldWithNoUnitsHeld) {
+  const Retailer retailer{.retailer_id = "ret-port",
+                          .name = "Tienda Puerto",
+                          .category = "books",
+                          .settlement_account_id = "acc-set-port",
+                          .rules_json = R"({"points":{"points_per_peso":4}})"};
+  const Product product{.product_id = "prd-port-book",
+                        .retailer_id = "ret-port",
+                        .retailer_name = "ignored",
+                        .name = "Libro de cuentos",
+                        .description = "Cuentos de la costa",
+                        .category = "books",
+                        .price_minor = 34'950,
+                        .currency = "MXN",
+                        .stock = 9,
+                        .held_stock = 3};
+  write([&](WriteTx& tx) {
+    ASSERT_TRUE(tx.accounts().insert({.user_id = "bank",
+                                      .account_id = "acc-set-port",
+                                      .account_number = "0000000000199",
+                                      .type = "settlement",
+                                      .status = "active",
+                                      .currency = "MXN",
+                                      .name = "Liquidación Tienda Puerto",
+                                      .created_ms = 1}));
+    ASSERT_TRUE(tx.catalog().insert_retailer(retailer));
+    ASSERT_TRUE(tx.catalog().insert_product(product));
+  });
+  auto reader = store_->reader();
+  auto r = reader.tx().catalog().find_retailer("ret-port");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->retailer_id, "ret-port");
+  EXPECT_EQ((*r)->name, "Tienda Puerto");
+  EXPECT_EQ((*r)->category, "books");
+  EXPECT_EQ((*r)->settlement_account_id, "acc-set-port");
+  EXPECT_EQ((*r)->rules_json, R"({"points":{"points_per_peso":4}})");
+  auto settlement = reader.tx().accounts().load("acc-set-port");
+  ASSERT_TRUE(settlement.has_value() && settlement->has_value());
+  EXPECT_EQ((*settlement)->type, ledger::AccountType::kSettlement);
+  EXPECT_EQ((*settlement)->user_id, "bank");
+  auto p = reader.tx().catalog().find_product("prd-port-book");
+  ASSERT_TRUE(p.has_value() && p->has_value());
+  EXPECT_EQ((*p)->product_id, "prd-port-book");
+  EXPECT_EQ((*p)->retailer_id, "ret-port");
+  EXPECT_EQ((*p)->retailer_name, "Tienda Puerto");  // the retailer's, not the one passed
+  EXPECT_EQ((*p)->name, "Libro de cuentos");
+  EXPECT_EQ((*p)->description, "Cuentos de la costa");
+  EXPECT_EQ((*p)->category, "books");
+  EXPECT_EQ((*p)->price_minor, 34'950);
+  EXPECT_EQ((*p)->currency, "MXN");
+  EXPECT_EQ((*p)->stock, 9);
+  EXPECT_EQ((*p)->held_stock, 0);
+  auto listed = reader.tx().catalog().list_products("ret-port", "", 10);
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().product_id, "prd-port-book");
+}
+
+TEST_P(MarketPort, ARetailerOrProductIdTakenOrANegativeStockIsAConstraintError) {
+  const auto refused = [](const Result<void>& r) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, Error::Kind::kConstraint) << r.error().message;
+  };
+  const Product product{.product_id = kJacket,  // the demo's, under another retailer
+                        .retailer_id = "ret-casa",
+                        .name = "Chamarra",
+                        .price_minor = 1,
+                        .currency = "MXN",
+                        .stock = 1};
+  write([&](WriteTx& tx) {
+    Savepoint sp(tx);
+    refused(tx.catalog().insert_retailer({.retailer_id = "ret-moda", .name = "Otra Moda"}));
+  });
+  write([&](WriteTx& tx) {
+    Savepoint sp(tx);
+    refused(tx.catalog().insert_product(product));
+  });
+  write([&](WriteTx& tx) {
+    Product negative = product;
+    negative.product_id = "prd-port-negative";
+    negative.stock = -1;
+    Savepoint sp(tx);
+    refused(tx.catalog().insert_product(negative));
+  });
+  auto reader = store_->reader();
+  EXPECT_EQ((*reader.tx().catalog().find_retailer("ret-moda"))->name, "Moda Norte");
+  auto jacket = reader.tx().catalog().find_product(kJacket);
+  ASSERT_TRUE(jacket.has_value() && jacket->has_value());
+  EXPECT_EQ((*jacket)->retailer_id, "ret-moda");
+  EXPECT_FALSE(reader.tx().catalog().find_product("prd-port-negative")->has_value());
 }
 
 TEST_P(MarketPort, ListProductsFiltersOrdersByIdAndStopsAtTheLimit) {

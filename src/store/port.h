@@ -40,6 +40,7 @@ class Inbox;
 class Catalog;
 class Purchases;
 class Holds;
+class Meta;
 
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
@@ -55,6 +56,7 @@ class ReadTx {
   virtual Catalog& catalog() = 0;
   virtual Purchases& purchases() = 0;
   virtual Holds& holds() = 0;
+  virtual Meta& meta() = 0;
 
  protected:
   ~ReadTx() = default;
@@ -91,6 +93,7 @@ class WriteTxWrapper : public WriteTx {
   Catalog& catalog() override { return target_.catalog(); }
   Purchases& purchases() override { return target_.purchases(); }
   Holds& holds() override { return target_.holds(); }
+  Meta& meta() override { return target_.meta(); }
   std::int64_t now_ms() const override { return target_.now_ms(); }
   Result<void> savepoint_begin() override { return target_.savepoint_begin(); }
   Result<void> savepoint_release() override { return target_.savepoint_release(); }

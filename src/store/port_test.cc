@@ -8,12 +8,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "store/accounts.h"
 #include "store/beneficiaries.h"
 #include "store/credentials.h"
 #include "store/demo.h"
 #include "store/idempotency.h"
+#include "store/meta.h"
 #include "store/scratch_store.h"
 #include "store/store.h"
 
@@ -21,6 +23,17 @@ namespace centli::store {
 namespace {
 
 constexpr std::int64_t kDay = 86'400'000;
+
+// An active MXN account of user-777 with nothing posted; each test changes what it is about.
+NewAccount new_account(std::string_view account_id, std::string_view type) {
+  return {.user_id = "user-777",
+          .account_id = account_id,
+          .account_number = "0123456780777",
+          .type = type,
+          .status = "active",
+          .currency = "MXN",
+          .created_ms = 42};
+}
 
 class PortTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -336,6 +349,123 @@ TEST_P(PortTest, ABeneficiaryIsInsertedOnceAndItsAliasIsUniquePerPerson) {
   EXPECT_FALSE((*found)->account_id.has_value());
   EXPECT_EQ((*found)->account_number, "");
   EXPECT_EQ(*reader.tx().beneficiaries().count("user-999"), 1);
+}
+
+TEST_P(PortTest, AnInsertedAccountLoadsBackWithNothingHeld) {
+  // name and created_ms are written but no read of the port returns them.
+  NewAccount credit = new_account("acc-port-credit", "credit");
+  credit.account_number = "4152313400000777";
+  credit.name = "Tarjeta";
+  credit.posted_minor = -1'500;
+  credit.credit_limit_minor = 90'000;
+  NewAccount savings = new_account("acc-port-savings", "savings");
+  savings.status = "frozen";
+  savings.currency = "USD";
+  savings.posted_minor = 700;
+  write([&](WriteTx& tx) {
+    ASSERT_TRUE(tx.accounts().insert(credit));
+    ASSERT_TRUE(tx.accounts().insert(savings));
+  });
+  auto reader = store_->reader();
+  auto found_credit = reader.tx().accounts().load("acc-port-credit");
+  ASSERT_TRUE(found_credit.has_value()) << found_credit.error().message;
+  ASSERT_TRUE(found_credit->has_value());
+  EXPECT_EQ((*found_credit)->account_id, "acc-port-credit");
+  EXPECT_EQ((*found_credit)->user_id, "user-777");
+  EXPECT_EQ((*found_credit)->account_number, "4152313400000777");
+  EXPECT_EQ((*found_credit)->type, ledger::AccountType::kCredit);
+  EXPECT_TRUE((*found_credit)->active);
+  EXPECT_EQ((*found_credit)->currency, "MXN");
+  EXPECT_EQ((*found_credit)->posted_minor, -1'500);
+  EXPECT_EQ((*found_credit)->held_minor, 0);
+  EXPECT_EQ((*found_credit)->credit_limit_minor, 90'000);
+  auto found_savings = reader.tx().accounts().load("acc-port-savings");
+  ASSERT_TRUE(found_savings.has_value() && found_savings->has_value());
+  EXPECT_EQ((*found_savings)->type, ledger::AccountType::kSavings);
+  EXPECT_FALSE((*found_savings)->active);
+  EXPECT_EQ((*found_savings)->currency, "USD");
+  EXPECT_EQ((*found_savings)->posted_minor, 700);
+  EXPECT_EQ((*found_savings)->credit_limit_minor, 0);
+  auto mine = reader.tx().accounts().of_user("user-777");
+  ASSERT_TRUE(mine.has_value());
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].account_id, "acc-port-credit");
+  EXPECT_EQ((*mine)[1].account_id, "acc-port-savings");
+}
+
+TEST_P(PortTest, AnAccountIdTakenAnUnknownTypeOrADebitAccountBelowZeroIsAConstraintError) {
+  const NewAccount good = new_account("acc-port-1", "checking");
+  NewAccount taken = good;  // acc-456 is user-123's: the id alone is unique
+  taken.account_id = "acc-456";
+  NewAccount unknown_type = good;
+  unknown_type.type = "brokerage";
+  NewAccount overdrawn = good;
+  overdrawn.posted_minor = -1;
+  for (const NewAccount& bad : {taken, unknown_type, overdrawn}) {
+    write([&](WriteTx& tx) {
+      Savepoint sp(tx);
+      auto r = tx.accounts().insert(bad);
+      ASSERT_FALSE(r.has_value()) << bad.account_id << " " << bad.type;
+      EXPECT_EQ(r.error().kind, Error::Kind::kConstraint) << r.error().message;
+    });
+  }
+  auto reader = store_->reader();
+  EXPECT_EQ((*reader.tx().accounts().load("acc-456"))->user_id, "user-123");
+  auto none = reader.tx().accounts().load("acc-port-1");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(PortTest, MetaMissesAKeyNeverPutAndAPutReplacesTheValue) {
+  {
+    auto reader = store_->reader();
+    auto missing = reader.tx().meta().get("port.test");
+    ASSERT_TRUE(missing.has_value()) << missing.error().message;
+    EXPECT_FALSE(missing->has_value());
+  }
+  write([&](WriteTx& tx) { ASSERT_TRUE(tx.meta().put("port.test", "first")); });
+  write([&](WriteTx& tx) {
+    ASSERT_TRUE(tx.meta().put("port.test", "second"));
+    ASSERT_TRUE(tx.meta().put("port.other", ""));
+  });
+  auto reader = store_->reader();
+  auto value = reader.tx().meta().get("port.test");
+  ASSERT_TRUE(value.has_value() && value->has_value());
+  EXPECT_EQ(**value, "second");
+  auto empty = reader.tx().meta().get("port.other");
+  ASSERT_TRUE(empty.has_value() && empty->has_value());
+  EXPECT_EQ(**empty, "");
+}
+
+TEST_P(PortTest, TheDemoIsMarkedLoadedAndASecondLoadChangesNothing) {
+  std::string marker;
+  {
+    auto reader = store_->reader();
+    auto loaded = reader.tx().meta().get("demo_loaded");
+    ASSERT_TRUE(loaded.has_value() && loaded->has_value());
+    marker = **loaded;
+    EXPECT_FALSE(marker.empty());
+  }
+  // A balance moved after the first load must survive a second one.
+  write([&](WriteTx& tx) {
+    auto src = tx.accounts().load("acc-456");
+    auto dst = tx.accounts().load("acc-457");
+    ASSERT_TRUE(tx.accounts().post({.transfer_id = "trf-port-demo",
+                                    .kind = "transfer",
+                                    .source = &**src,
+                                    .target = &**dst,
+                                    .amount_minor = 100,
+                                    .source_posted_after = (*src)->posted_minor - 100,
+                                    .target_posted_after = (*dst)->posted_minor + 100,
+                                    .timestamp_ms = 9}));
+  });
+  auto again = load_demo(*store_);
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_FALSE(*again);
+  auto reader = store_->reader();
+  EXPECT_EQ(**reader.tx().meta().get("demo_loaded"), marker);
+  EXPECT_EQ((*reader.tx().accounts().load("acc-456"))->posted_minor, 5'000'000 - 100);
+  EXPECT_EQ(*reader.tx().beneficiaries().count("user-123"), 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PortTest, ::testing::ValuesIn(testing::backends()),

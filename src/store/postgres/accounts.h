@@ -10,6 +10,7 @@ namespace centli::store::postgres_impl {
 class PgAccounts final : public Accounts {
  public:
   PgAccounts(pg::Conn&, bool) {}
+  Result<void> insert(const NewAccount& a) override { return std::unexpected(Error{Error::Kind::kFailed, "not yet"}); }
   Result<std::optional<ledger::AccountState>> load(std::string_view account_id) override {
     return std::unexpected(Error{Error::Kind::kFailed, "not yet"});
   }

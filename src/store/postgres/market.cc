@@ -7,6 +7,13 @@ namespace {
 
 // ---------------------------------------------------------------- catalog
 
+constexpr const char* kInsertRetailer =
+    "INSERT INTO retailers (retailer_id, name, category, settlement_account_id, rules_json) "
+    "VALUES ($1, $2, $3, $4, $5)";
+constexpr const char* kInsertProduct =
+    "INSERT INTO products (product_id, retailer_id, name, description, category, price_minor, "
+    "currency, stock, held_stock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)";
+
 // A product joined with its retailer; the statements below add their WHERE.
 #define CENTLI_PRODUCT_COLUMNS                                                      \
   "SELECT p.product_id, p.retailer_id, r.name, p.name, p.description, p.category, " \
@@ -18,7 +25,7 @@ constexpr const char* kSelectProduct = CENTLI_PRODUCT_COLUMNS "WHERE p.product_i
 constexpr const char* kSelectProductForUpdate =
     CENTLI_PRODUCT_COLUMNS "WHERE p.product_id = $1 FOR UPDATE OF p";
 constexpr const char* kSelectRetailer =
-    "SELECT retailer_id, name, settlement_account_id, rules_json FROM retailers "
+    "SELECT retailer_id, name, category, settlement_account_id, rules_json FROM retailers "
     "WHERE retailer_id = $1";
 constexpr const char* kSelectCatalog = CENTLI_PRODUCT_COLUMNS
     "WHERE ($1::text = '' OR p.retailer_id = $1::text) "
@@ -149,7 +156,8 @@ Result<std::optional<T>> find_one(pg::Conn& conn, const char* sql, const pg::Par
 }
 
 Retailer retailer_of(const pg::Rows& rows, int r) {
-  return Retailer{rows.text(r, 0), rows.text(r, 1), rows.text(r, 2), rows.text(r, 3)};
+  return Retailer{rows.text(r, 0), rows.text(r, 1), rows.text(r, 2), rows.text(r, 3),
+                  rows.text(r, 4)};
 }
 
 // Runs a statement whose rows do not matter.
@@ -162,6 +170,18 @@ Result<void> perform(pg::Conn& conn, const char* sql, const pg::Params& params) 
 }  // namespace
 
 // ---------------------------------------------------------------- PgCatalog
+
+Result<void> PgCatalog::insert_retailer(const Retailer& r) {
+  return perform(
+      conn_, kInsertRetailer,
+      pg::Params(r.retailer_id, r.name, r.category, r.settlement_account_id, r.rules_json));
+}
+
+Result<void> PgCatalog::insert_product(const Product& p) {
+  return perform(conn_, kInsertProduct,
+                 pg::Params(p.product_id, p.retailer_id, p.name, p.description, p.category,
+                            p.price_minor, p.currency, p.stock));
+}
 
 Result<std::optional<Product>> PgCatalog::find_product(std::string_view product_id) {
   return find_one<Product>(conn_, writing_ ? kSelectProductForUpdate : kSelectProduct,

@@ -13,6 +13,8 @@ namespace centli::store::postgres_impl {
 class PgCatalog final : public Catalog {
  public:
   PgCatalog(pg::Conn& conn, bool writing) : conn_(conn), writing_(writing) {}
+  Result<void> insert_retailer(const Retailer& r) override;
+  Result<void> insert_product(const Product& p) override;
   // When writing, the product row (not its retailer's) is locked FOR UPDATE.
   Result<std::optional<Product>> find_product(std::string_view product_id) override;
   // Never locks: retailer rows are not changed by any command, so nothing decided on one can

@@ -17,9 +17,6 @@ constexpr const char* kSchemaVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
 constexpr const char* kSelectSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
 constexpr const char* kInsertSchemaVersion = "INSERT INTO schema_version (version) VALUES ($1)";
-constexpr const char* kUpsertProbe =
-    "INSERT INTO meta (key, value) VALUES ('store.probe_ms', $1) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 // Runs one migration step in its own transaction; the version after it.
 std::expected<int, std::string> migrate_step(pg::Conn& conn, const Migration* m, int latest) {
@@ -134,14 +131,6 @@ GroupCommitStore::BatchOutcome PgStore::run_batch(std::vector<WriteJob>& batch,
             .details = "\"sqlstate\":\"" + committed.error().sqlstate + "\""};
   }
   return {.committed = true, .wrote = true};
-}
-
-WriteJob PgStore::probe_job() {
-  return WriteJob{[](WriteTx& tx) {
-                    (void)connection_of(tx).query(kUpsertProbe,
-                                                  pg::Params(std::to_string(tx.now_ms())));
-                  },
-                  [](bool) {}};
 }
 
 Reader PgStore::reader() {

@@ -36,7 +36,6 @@ class PgStore final : public GroupCommitStore {
   class Lease;
   PgStore() = default;
   BatchOutcome run_batch(std::vector<WriteJob>& batch, std::int64_t now_ms) override;
-  WriteJob probe_job() override;
   std::string where() const override { return where_; }
   // A connection for a reader: an idle one, a new one while fewer than pool_max are out, or
   // (after waiting limits::kStorePoolWaitMs for one to come back) a broken one whose

@@ -1,7 +1,6 @@
 #include "store/postgres/tx.h"
 
 #include "store/postgres/errors.h"
-#include "util/assert.h"
 
 namespace centli::store::postgres_impl {
 
@@ -18,12 +17,6 @@ Result<void> WriteTxImpl::savepoint_release() {
 void WriteTxImpl::savepoint_rollback() {
   // Also after a failed statement: rolling back to the savepoint makes the batch usable again.
   (void)conn_.exec("ROLLBACK TO SAVEPOINT sp; RELEASE SAVEPOINT sp");
-}
-
-pg::Conn& connection_of(WriteTx& tx) {
-  auto* mine = dynamic_cast<WriteTxImpl*>(&tx);
-  CENTLI_ASSERT(mine != nullptr);
-  return mine->conn();
 }
 
 }  // namespace centli::store::postgres_impl

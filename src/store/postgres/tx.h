@@ -16,6 +16,7 @@
 #include "store/postgres/events.h"
 #include "store/postgres/idempotency.h"
 #include "store/postgres/market.h"
+#include "store/postgres/meta.h"
 
 namespace centli::store::postgres_impl {
 
@@ -34,7 +35,8 @@ class Tx : public Base {
         inbox_(conn, writing),
         catalog_(conn, writing),
         purchases_(conn, writing),
-        holds_(conn, writing) {}
+        holds_(conn, writing),
+        meta_(conn, writing) {}
   Accounts& accounts() override { return accounts_; }
   Beneficiaries& beneficiaries() override { return beneficiaries_; }
   Credentials& credentials() override { return credentials_; }
@@ -46,7 +48,7 @@ class Tx : public Base {
   Catalog& catalog() override { return catalog_; }
   Purchases& purchases() override { return purchases_; }
   Holds& holds() override { return holds_; }
-  pg::Conn& conn() { return conn_; }
+  Meta& meta() override { return meta_; }
 
  protected:
   pg::Conn& conn_;
@@ -63,6 +65,7 @@ class Tx : public Base {
   PgCatalog catalog_;
   PgPurchases purchases_;
   PgHolds holds_;
+  PgMeta meta_;
 };
 
 class ReadTxImpl final : public Tx<ReadTx> {
@@ -81,9 +84,5 @@ class WriteTxImpl final : public Tx<WriteTx> {
  private:
   std::int64_t now_ms_;
 };
-
-// The connection under a write transaction of this backend (the writer's probe). Requires:
-// `tx` is this backend's (asserted).
-pg::Conn& connection_of(WriteTx& tx);
 
 }  // namespace centli::store::postgres_impl

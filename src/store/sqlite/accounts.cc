@@ -7,6 +7,10 @@
 namespace centli::store::sqlite_impl {
 namespace {
 
+constexpr const char* kInsertAccount =
+    "INSERT INTO accounts (user_id, account_id, account_number, type, status, currency, name, "
+    "posted_minor, held_minor, credit_limit_minor, created_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)";
 constexpr const char* kSelectAccount =
     "SELECT account_id, user_id, account_number, type, status, currency, posted_minor, "
     "held_minor, credit_limit_minor FROM accounts WHERE account_id = ?1";
@@ -80,6 +84,24 @@ std::expected<void, sqlite::DbError> set_posted(sqlite::Db& db, std::string_view
 }
 
 }  // namespace
+
+Result<void> SqliteAccounts::insert(const NewAccount& a) {
+  auto st = db_.prepare(kInsertAccount);
+  if (!st) return failed(st.error());
+  auto r = st->bind(1, a.user_id)
+               .bind(2, a.account_id)
+               .bind(3, a.account_number)
+               .bind(4, a.type)
+               .bind(5, a.status)
+               .bind(6, a.currency)
+               .bind(7, a.name)
+               .bind(8, a.posted_minor)
+               .bind(9, a.credit_limit_minor)
+               .bind(10, a.created_ms)
+               .exec();
+  if (!r) return failed(r.error());
+  return {};
+}
 
 Result<std::optional<ledger::AccountState>> SqliteAccounts::load(std::string_view account_id) {
   auto st = db_.prepare(kSelectAccount);

@@ -9,6 +9,7 @@ namespace centli::store::sqlite_impl {
 class SqliteAccounts final : public Accounts {
  public:
   explicit SqliteAccounts(sqlite::Db& db) : db_(db) {}
+  Result<void> insert(const NewAccount& a) override;
   Result<std::optional<ledger::AccountState>> load(std::string_view account_id) override;
   Result<std::vector<ledger::AccountState>> of_user(std::string_view user_id) override;
   Result<std::int64_t> daily_outflow(std::string_view user_id, std::string_view day) override;

@@ -2,6 +2,7 @@
 
 #include "store/dispatch_cursor.h"
 #include "store/sqlite/errors.h"
+#include "store/sqlite/meta.h"
 
 namespace centli::store::sqlite_impl {
 namespace {
@@ -29,10 +30,6 @@ constexpr const char* kSweepOutbox =
     "DELETE FROM outbox WHERE created_ms < ?1 AND seq <= ?2 AND NOT EXISTS "
     "(SELECT 1 FROM deliveries d WHERE d.seq = outbox.seq)";
 
-constexpr const char* kSelectCursor = "SELECT value FROM meta WHERE key = ?1";
-constexpr const char* kUpsertCursor =
-    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 constexpr const char* kInsertDelivery =
     "INSERT OR IGNORE INTO deliveries (seq, event_id, rule, target, status, attempts, first_ms, "
     "next_ms, updated_ms, replay) VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5, ?6)";
@@ -176,20 +173,14 @@ Result<void> SqliteOutbox::sweep(std::int64_t cut_ms, std::int64_t seq_max) {
 // --- deliveries ---
 
 Result<std::int64_t> SqliteDeliveries::dispatch_cursor() {
-  auto st = db_.prepare(kSelectCursor);
-  if (!st) return failed<std::int64_t>(st.error());
-  st->bind(1, kDispatchCursorKey);
-  auto row = st->step();
-  if (!row) return failed<std::int64_t>(row.error());
-  if (!*row) return 0;
-  return dispatch_cursor_from_text(st->text_view(0));
+  auto value = SqliteMeta(db_).get(kDispatchCursorKey);
+  if (!value) return std::unexpected(value.error());
+  if (!*value) return 0;
+  return dispatch_cursor_from_text(**value);
 }
 
 Result<void> SqliteDeliveries::set_dispatch_cursor(std::int64_t seq) {
-  auto st = db_.prepare(kUpsertCursor);
-  if (!st) return failed(st.error());
-  st->bind(1, kDispatchCursorKey).bind(2, std::to_string(seq));
-  return exec(*st);
+  return SqliteMeta(db_).put(kDispatchCursorKey, std::to_string(seq));
 }
 
 Result<void> SqliteDeliveries::insert(const DeliveryDraft& d) {

@@ -7,12 +7,18 @@ namespace {
 
 // ---------------------------------------------------------------- catalog
 
+constexpr const char* kInsertRetailer =
+    "INSERT INTO retailers (retailer_id, name, category, settlement_account_id, rules_json) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kInsertProduct =
+    "INSERT INTO products (product_id, retailer_id, name, description, category, price_minor, "
+    "currency, stock, held_stock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)";
 constexpr const char* kSelectProduct =
     "SELECT p.product_id, p.retailer_id, r.name, p.name, p.description, p.category, "
     "p.price_minor, p.currency, p.stock, p.held_stock FROM products p "
     "JOIN retailers r ON r.retailer_id = p.retailer_id WHERE p.product_id = ?1";
 constexpr const char* kSelectRetailer =
-    "SELECT retailer_id, name, settlement_account_id, rules_json FROM retailers "
+    "SELECT retailer_id, name, category, settlement_account_id, rules_json FROM retailers "
     "WHERE retailer_id = ?1";
 constexpr const char* kSelectCatalog =
     "SELECT p.product_id, p.retailer_id, r.name, p.name, p.description, p.category, "
@@ -90,6 +96,35 @@ Result<std::int64_t> update(sqlite::Db& db, const char* sql, std::string_view a,
 
 // ---------------------------------------------------------------- SqliteCatalog
 
+Result<void> SqliteCatalog::insert_retailer(const Retailer& r) {
+  auto st = db_.prepare(kInsertRetailer);
+  if (!st) return failed(st.error());
+  auto ok = st->bind(1, r.retailer_id)
+                .bind(2, r.name)
+                .bind(3, r.category)
+                .bind(4, r.settlement_account_id)
+                .bind(5, r.rules_json)
+                .exec();
+  if (!ok) return failed(ok.error());
+  return {};
+}
+
+Result<void> SqliteCatalog::insert_product(const Product& p) {
+  auto st = db_.prepare(kInsertProduct);
+  if (!st) return failed(st.error());
+  auto ok = st->bind(1, p.product_id)
+                .bind(2, p.retailer_id)
+                .bind(3, p.name)
+                .bind(4, p.description)
+                .bind(5, p.category)
+                .bind(6, p.price_minor)
+                .bind(7, p.currency)
+                .bind(8, p.stock)
+                .exec();
+  if (!ok) return failed(ok.error());
+  return {};
+}
+
 Result<std::optional<Product>> SqliteCatalog::find_product(std::string_view product_id) {
   using R = std::optional<Product>;
   auto st = db_.prepare(kSelectProduct);
@@ -109,7 +144,7 @@ Result<std::optional<Retailer>> SqliteCatalog::find_retailer(std::string_view re
   auto row = st->step();
   if (!row) return failed<R>(row.error());
   if (!*row) return std::nullopt;
-  return Retailer{st->text(0), st->text(1), st->text(2), st->text(3)};
+  return Retailer{st->text(0), st->text(1), st->text(2), st->text(3), st->text(4)};
 }
 
 Result<std::vector<Product>> SqliteCatalog::list_products(std::string_view retailer_id,

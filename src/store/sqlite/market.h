@@ -10,6 +10,8 @@ namespace centli::store::sqlite_impl {
 class SqliteCatalog final : public Catalog {
  public:
   explicit SqliteCatalog(sqlite::Db& db) : db_(db) {}
+  Result<void> insert_retailer(const Retailer& r) override;
+  Result<void> insert_product(const Product& p) override;
   Result<std::optional<Product>> find_product(std::string_view product_id) override;
   Result<std::optional<Retailer>> find_retailer(std::string_view retailer_id) override;
   Result<std::vector<Product>> list_products(std::string_view retailer_id,

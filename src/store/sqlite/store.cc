@@ -11,6 +11,7 @@
 #include <future>
 
 #include "obs/log.h"
+#include "store/meta.h"
 #include "store/migrations.h"
 #include "store/sqlite/tx.h"
 #include "util/clock.h"
@@ -38,21 +39,7 @@ constexpr const char* kSchemaVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);";
 constexpr const char* kSelectSchemaVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
 constexpr const char* kInsertSchemaVersion = "INSERT INTO schema_version (version) VALUES (?1)";
-// The writer's probe while commits fail: the smallest write that has to reach the disk.
-constexpr const char* kUpsertProbe =
-    "INSERT INTO meta (key, value) VALUES ('store.probe_ms', ?1) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-
 }  // namespace
-
-WriteJob SqliteStore::probe_job() {
-  return WriteJob{[](WriteTx& tx) {
-                    if (auto st = connection_of(tx).prepare(kUpsertProbe)) {
-                      (void)st->bind(1, std::to_string(tx.now_ms())).exec();
-                    }
-                  },
-                  [](bool) {}};
-}
 
 namespace {
 

@@ -32,7 +32,6 @@ class SqliteStore final : public GroupCommitStore {
   class Lease;
   SqliteStore() = default;
   BatchOutcome run_batch(std::vector<WriteJob>& batch, std::int64_t now_ms) override;
-  WriteJob probe_job() override;
   std::string where() const override { return data_dir_; }
   // Copies committed WAL frames into the database on its own connection, so the writer thread
   // never pays for a checkpoint inside a commit.

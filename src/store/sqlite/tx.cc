@@ -1,7 +1,6 @@
 #include "store/sqlite/tx.h"
 
 #include "store/sqlite/errors.h"
-#include "util/assert.h"
 
 namespace centli::store::sqlite_impl {
 namespace {
@@ -27,12 +26,6 @@ Result<void> WriteTxImpl::savepoint_release() { return run(db_, kRelease); }
 void WriteTxImpl::savepoint_rollback() {
   (void)run(db_, kRollbackTo);
   (void)run(db_, kRelease);
-}
-
-sqlite::Db& connection_of(WriteTx& tx) {
-  auto* mine = dynamic_cast<WriteTxImpl*>(&tx);
-  CENTLI_ASSERT(mine != nullptr);
-  return mine->db();
 }
 
 }  // namespace centli::store::sqlite_impl

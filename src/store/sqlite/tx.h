@@ -12,6 +12,7 @@
 #include "store/sqlite/events.h"
 #include "store/sqlite/idempotency.h"
 #include "store/sqlite/market.h"
+#include "store/sqlite/meta.h"
 
 namespace centli::store::sqlite_impl {
 
@@ -31,7 +32,7 @@ class Tx : public Base {
   Catalog& catalog() override { return catalog_; }
   Purchases& purchases() override { return purchases_; }
   Holds& holds() override { return holds_; }
-  sqlite::Db& db() { return db_; }
+  Meta& meta() override { return meta_; }
 
  protected:
   sqlite::Db& db_;
@@ -49,6 +50,7 @@ class Tx : public Base {
   SqliteCatalog catalog_{db_};
   SqlitePurchases purchases_{db_};
   SqliteHolds holds_{db_};
+  SqliteMeta meta_{db_};
 };
 
 class ReadTxImpl final : public Tx<ReadTx> {
@@ -67,9 +69,5 @@ class WriteTxImpl final : public Tx<WriteTx> {
  private:
   std::int64_t now_ms_;
 };
-
-// The connection under a write transaction of this backend, for the SQLite-only writers (the
-// demo loader, the writer's probe). Requires: `tx` is this backend's (asserted).
-sqlite::Db& connection_of(WriteTx& tx);
 
 }  // namespace centli::store::sqlite_impl

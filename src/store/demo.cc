@@ -1,20 +1,18 @@
+// The demo bank's loader (docs/demo-data.md) and its core banking part, written through the
+// port only, so every backend loads the same data.
 #include "store/demo.h"
 
-#include <iterator>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
-#include "store/sqlite/db.h"
-#include "store/sqlite/tx.h"
+#include "store/accounts.h"
+#include "store/meta.h"
 
 namespace centli::store {
 namespace {
 
-constexpr const char* kSelectDemoLoaded = "SELECT value FROM meta WHERE key = 'demo_loaded'";
-constexpr const char* kInsertDemoLoaded =
-    "INSERT INTO meta (key, value) VALUES ('demo_loaded', ?1)";
-constexpr const char* kInsertAccount =
-    "INSERT INTO accounts (user_id, account_id, account_number, type, status, currency, name, "
-    "posted_minor, held_minor, credit_limit_minor, created_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, 'MXN', ?6, ?7, 0, ?8, ?9)";
+constexpr std::string_view kDemoLoadedKey = "demo_loaded";
 
 struct DemoAccount {
   const char* user_id;
@@ -44,18 +42,16 @@ constexpr DemoAccount kAccounts[] = {
 
 std::expected<void, std::string> core_banking_demo(WriteTx& tx) {
   for (const DemoAccount& a : kAccounts) {
-    auto st = sqlite_impl::connection_of(tx).prepare(kInsertAccount);
-    if (!st) return std::unexpected(st.error().message);
-    auto r = st->bind(1, a.user_id)
-                 .bind(2, a.account_id)
-                 .bind(3, a.account_number)
-                 .bind(4, a.type)
-                 .bind(5, a.status)
-                 .bind(6, a.name)
-                 .bind(7, a.posted_minor)
-                 .bind(8, a.credit_limit_minor)
-                 .bind(9, tx.now_ms())
-                 .exec();
+    auto r = tx.accounts().insert({.user_id = a.user_id,
+                                   .account_id = a.account_id,
+                                   .account_number = a.account_number,
+                                   .type = a.type,
+                                   .status = a.status,
+                                   .currency = "MXN",
+                                   .name = a.name,
+                                   .posted_minor = a.posted_minor,
+                                   .credit_limit_minor = a.credit_limit_minor,
+                                   .created_ms = tx.now_ms()});
     if (!r)
       return std::unexpected("demo account " + std::string(a.account_id) + ": " +
                              r.error().message);
@@ -76,13 +72,12 @@ std::expected<bool, std::string> load_demo(Store& store) {
   std::string failure;
   bool loaded = false;
   const bool committed = store.write_sync([&](WriteTx& tx) {
-    auto check = sqlite_impl::connection_of(tx).prepare(kSelectDemoLoaded);
-    if (!check) {
-      failure = check.error().message;
+    auto marker = tx.meta().get(kDemoLoadedKey);
+    if (!marker) {
+      failure = marker.error().message;
       return;
     }
-    auto row = check->step();
-    if (!row || *row) return;  // already loaded (or unreadable: reported below)
+    if (*marker) return;  // already loaded
     Savepoint sp(tx);
     for (DemoPart part : kParts) {
       if (auto r = part(tx); !r) {
@@ -90,12 +85,15 @@ std::expected<bool, std::string> load_demo(Store& store) {
         return;
       }
     }
-    auto mark = sqlite_impl::connection_of(tx).prepare(kInsertDemoLoaded);
-    if (!mark || !mark->bind(1, std::to_string(tx.now_ms())).exec()) {
-      failure = "cannot mark the demo as loaded";
+    if (auto mark = tx.meta().put(kDemoLoadedKey, std::to_string(tx.now_ms())); !mark) {
+      failure = "cannot mark the demo as loaded: " + mark.error().message;
       return;
     }
-    if (sp.release()) loaded = true;
+    if (!sp.release()) {
+      failure = "the demo's savepoint did not release";
+      return;
+    }
+    loaded = true;
   });
   if (!committed) return std::unexpected("the demo load did not commit");
   if (!failure.empty()) return std::unexpected("demo load failed: " + failure);

@@ -3,23 +3,12 @@
 #include <cstdint>
 #include <string>
 
+#include "store/accounts.h"
 #include "store/demo.h"
-#include "store/sqlite/db.h"
-#include "store/sqlite/tx.h"
+#include "store/market.h"
 
 namespace centli::store {
 namespace {
-
-constexpr const char* kInsertSettlement =
-    "INSERT INTO accounts (user_id, account_id, account_number, type, status, currency, name, "
-    "posted_minor, held_minor, credit_limit_minor, created_ms) "
-    "VALUES ('bank', ?1, ?2, 'settlement', 'active', 'MXN', ?3, 0, 0, 0, ?4)";
-constexpr const char* kInsertRetailer =
-    "INSERT INTO retailers (retailer_id, name, category, settlement_account_id, rules_json) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
-constexpr const char* kInsertProduct =
-    "INSERT INTO products (product_id, retailer_id, name, description, category, price_minor, "
-    "currency, stock, held_stock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'MXN', ?7, 0)";
 
 struct DemoRetailer {
   const char* retailer_id;
@@ -151,26 +140,25 @@ constexpr DemoProduct kProducts[] = {
      18},
 };
 
+// The retailer and its settlement account (owner bank, balance 0).
 std::expected<void, std::string> insert_retailer(WriteTx& tx, const DemoRetailer& r) {
-  auto acc = sqlite_impl::connection_of(tx).prepare(kInsertSettlement);
-  if (!acc) return std::unexpected(acc.error().message);
   const std::string account_name = std::string("Liquidación ") + r.name;
-  if (auto ok = acc->bind(1, r.settlement_account_id)
-                    .bind(2, r.settlement_number)
-                    .bind(3, account_name)
-                    .bind(4, tx.now_ms())
-                    .exec();
+  if (auto ok = tx.accounts().insert({.user_id = "bank",
+                                      .account_id = r.settlement_account_id,
+                                      .account_number = r.settlement_number,
+                                      .type = "settlement",
+                                      .status = "active",
+                                      .currency = "MXN",
+                                      .name = account_name,
+                                      .created_ms = tx.now_ms()});
       !ok) {
     return std::unexpected("demo settlement account: " + ok.error().message);
   }
-  auto st = sqlite_impl::connection_of(tx).prepare(kInsertRetailer);
-  if (!st) return std::unexpected(st.error().message);
-  if (auto ok = st->bind(1, r.retailer_id)
-                    .bind(2, r.name)
-                    .bind(3, r.category)
-                    .bind(4, r.settlement_account_id)
-                    .bind(5, r.rules_json)
-                    .exec();
+  if (auto ok = tx.catalog().insert_retailer({.retailer_id = r.retailer_id,
+                                              .name = r.name,
+                                              .category = r.category,
+                                              .settlement_account_id = r.settlement_account_id,
+                                              .rules_json = r.rules_json});
       !ok) {
     return std::unexpected("demo retailer " + std::string(r.retailer_id) + ": " +
                            ok.error().message);
@@ -185,16 +173,14 @@ std::expected<void, std::string> marketplace_demo(WriteTx& tx) {
     if (auto ok = insert_retailer(tx, r); !ok) return ok;
   }
   for (const DemoProduct& p : kProducts) {
-    auto st = sqlite_impl::connection_of(tx).prepare(kInsertProduct);
-    if (!st) return std::unexpected(st.error().message);
-    if (auto ok = st->bind(1, p.product_id)
-                      .bind(2, p.retailer_id)
-                      .bind(3, p.name)
-                      .bind(4, p.description)
-                      .bind(5, p.category)
-                      .bind(6, p.price_minor)
-                      .bind(7, p.stock)
-                      .exec();
+    if (auto ok = tx.catalog().insert_product({.product_id = p.product_id,
+                                               .retailer_id = p.retailer_id,
+                                               .name = p.name,
+                                               .description = p.description,
+                                               .category = p.category,
+                                               .price_minor = p.price_minor,
+                                               .currency = "MXN",
+                                               .stock = p.stock});
         !ok) {
       return std::unexpected("demo product " + std::string(p.product_id) + ": " +
                              ok.error().message);
