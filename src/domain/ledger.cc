@@ -16,9 +16,17 @@ constexpr TypeName kTypes[] = {
     {AccountType::kSettlement, "settlement"},
 };
 
-// An external transfer credits the bank's clearing account; any other credits a customer's.
+// An external transfer credits the bank's clearing account, a purchase's payment a retailer's
+// settlement account; any other transfer credits a customer's.
 bool target_fits(const AccountState& target, TargetKind kind) {
-  if (kind == TargetKind::kExternal) return target.type == AccountType::kClearing;
+  switch (kind) {
+    case TargetKind::kExternal:
+      return target.type == AccountType::kClearing;
+    case TargetKind::kSettlement:
+      return target.type == AccountType::kSettlement;
+    case TargetKind::kCustomerAccount:
+      break;
+  }
   return is_customer_account(target.type);
 }
 
@@ -89,7 +97,8 @@ std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountSta
   }
   TransferPlan plan;
   plan.counts_toward_daily =
-      check.target_kind == TargetKind::kExternal || target->user_id != source->user_id;
+      check.target_kind == TargetKind::kExternal ||
+      (check.target_kind == TargetKind::kCustomerAccount && target->user_id != source->user_id);
   plan.daily_used_after = check.daily_used_minor;
   if (plan.counts_toward_daily) {
     auto after = money::add(check.daily_used_minor, check.amount_minor);

@@ -44,6 +44,7 @@ struct TransferLimits {
 enum class TargetKind {
   kCustomerAccount,  // a centli customer's account (the person's own or someone else's)
   kExternal,         // an account at another bank, paid through the bank's clearing account
+  kSettlement,       // a retailer's settlement account: a purchase's payment
 };
 
 struct TransferCheck {
@@ -65,12 +66,14 @@ struct TransferPlan {
 //  1. the source exists and belongs to the person          account_not_found (from_account)
 //  2. source and target differ                             same_account
 //  3. the target exists and is of the kind the check names: account_not_found (to_account)
-//     a customer account, or for kExternal the clearing account
+//     a customer account, for kExternal the clearing account, for kSettlement a
+//     settlement account
 //  4. both accounts are active                             account_inactive
 //  5. the requested currency and both accounts agree       currency_mismatch
 //  6. the amount is within the per-transfer limit          amount_limit_exceeded
 //  7. outflow to other people stays within the daily limit daily_limit_exceeded
-//     (an external transfer always counts: the money leaves the person)
+//     (an external transfer always counts: the money leaves the person; a purchase's
+//     payment never does: it buys something)
 //  8. the source has the funds available                   insufficient_funds
 // `target` may be absent (unknown id). Requires: check.amount_minor > 0.
 std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountState>& source,

@@ -1,4 +1,5 @@
-// check_transfer with an external target: money to another bank credits the clearing account.
+// check_transfer with an external target (money to another bank credits the clearing account)
+// and with a settlement target (a purchase's payment credits the retailer's account).
 #include <gtest/gtest.h>
 
 #include "domain/ledger.h"
@@ -79,6 +80,57 @@ TEST(LedgerExternalTransfer, RefusesAMissingClearingAccount) {
   auto plan = check_transfer(kSource, "acc-clearing", std::nullopt, external(1'000), kLimits);
   ASSERT_FALSE(plan.has_value());
   EXPECT_EQ(plan.error().code, ErrorCode::kAccountNotFound);
+}
+
+const AccountState kSettlement = account("acc-settle", "ret-moda", AccountType::kSettlement, 0);
+
+TransferCheck payment(std::int64_t amount_minor, std::int64_t daily_used_minor = 0) {
+  return TransferCheck{.user_id = "user-a",
+                       .currency = "MXN",
+                       .amount_minor = amount_minor,
+                       .daily_used_minor = daily_used_minor,
+                       .target_kind = TargetKind::kSettlement};
+}
+
+TEST(LedgerPurchasePayment, CreditsTheSettlementAccountAndNeverCountsTowardTheDailyLimit) {
+  // Already at the daily limit: a purchase buys something, it is not money to other people.
+  auto plan = check_transfer(kSource, kSettlement.account_id, kSettlement,
+                             payment(40'000, kLimits.daily_outflow_minor_max), kLimits);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  EXPECT_EQ(plan->source_posted_after, 60'000);
+  EXPECT_EQ(plan->target_posted_after, 40'000);
+  EXPECT_FALSE(plan->counts_toward_daily);
+}
+
+TEST(LedgerPurchasePayment, RefusesAnyTargetButASettlementAccount) {
+  for (const AccountState* target : {&kClearing, &kOwnSavings}) {
+    auto plan = check_transfer(kSource, target->account_id, *target, payment(1'000), kLimits);
+    ASSERT_FALSE(plan.has_value());
+    EXPECT_EQ(plan.error().code, ErrorCode::kAccountNotFound);
+  }
+  TransferCheck to_customer = payment(1'000);
+  to_customer.target_kind = TargetKind::kCustomerAccount;
+  auto plan = check_transfer(kSource, kSettlement.account_id, kSettlement, to_customer, kLimits);
+  ASSERT_FALSE(plan.has_value());
+  EXPECT_EQ(plan.error().code, ErrorCode::kAccountNotFound);
+}
+
+TEST(LedgerPurchasePayment, RefusesWhatATransferRefusesFirstFailureFirst) {
+  AccountState frozen = kSource;
+  frozen.active = false;
+  EXPECT_EQ(check_transfer(frozen, kSettlement.account_id, kSettlement, payment(1'000), kLimits)
+                .error()
+                .code,
+            ErrorCode::kAccountInactive);
+  EXPECT_EQ(check_transfer(kSource, kSettlement.account_id, kSettlement,
+                           payment(kLimits.amount_minor_max + 1), kLimits)
+                .error()
+                .code,
+            ErrorCode::kAmountLimitExceeded);
+  EXPECT_EQ(check_transfer(kSource, kSettlement.account_id, kSettlement, payment(100'001), kLimits)
+                .error()
+                .code,
+            ErrorCode::kInsufficientFunds);
 }
 
 }  // namespace

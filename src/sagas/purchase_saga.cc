@@ -108,20 +108,6 @@ std::expected<void, Error> reserve(store::WriteTx& tx, const Purchase& p,
   return {};
 }
 
-// The payment checks, first failure wins; empty when the payment may go ahead.
-std::string payment_refusal(const std::optional<ledger::AccountState>& source, const Purchase& p,
-                            const SagaConfig& cfg) {
-  if (!source || source->user_id != p.user_id || !ledger::is_customer_account(source->type)) {
-    return "account_not_found";
-  }
-  if (!source->active) return "account_inactive";
-  if (source->currency != p.currency) return "currency_mismatch";
-  if (p.total_minor > cfg.amount_minor_max) return "amount_limit_exceeded";
-  if (ledger::available_minor(*source) < p.total_minor) return "insufficient_funds";
-  if (cfg.faults.fail_payment) return "test_fault";
-  return "";
-}
-
 // The purchase's retailer, which the catalog never deletes.
 std::expected<store::Retailer, Error> load_retailer(store::WriteTx& tx, const Purchase& p) {
   auto retailer = tx.catalog().find_retailer(p.retailer_id);
@@ -130,25 +116,45 @@ std::expected<store::Retailer, Error> load_retailer(store::WriteTx& tx, const Pu
   return std::move(**retailer);
 }
 
-std::expected<void, Error> post_payment(store::WriteTx& tx, const Purchase& p,
-                                        const ledger::AccountState& src) {
+// The payment: the ledger's transfer checks (ledger::check_transfer, as for a transfer, to the
+// retailer's settlement account), then a double entry. A refusal fails the purchase with the
+// check's code as its reason; a store failure fails the step.
+std::expected<void, Error> pay(store::WriteTx& tx, const Purchase& p, const SagaConfig& cfg) {
+  if (cfg.faults.stall_payment) return {};
+  // A hold that expired (or was voided) belongs to the sweeper, which compensates.
+  auto live = tx.holds().stock_hold_live(p.purchase_id, tx.now_ms());
+  if (!live) return std::unexpected(market::store_failure(live.error()));
+  if (!*live) return {};
   auto retailer = load_retailer(tx, p);
   if (!retailer) return std::unexpected(retailer.error());
+  auto source = market::load_account(tx, p.account_id);
+  if (!source) return std::unexpected(source.error());
   auto target = market::load_account(tx, retailer->settlement_account_id);
   if (!target) return std::unexpected(target.error());
-  if (!*target) {
-    return std::unexpected(Error{ErrorCode::kInternal, "no settlement account", "", ""});
+  auto plan = ledger::check_transfer(
+      *source, retailer->settlement_account_id, *target,
+      {.user_id = p.user_id,
+       .currency = p.currency,
+       .amount_minor = p.total_minor,
+       .target_kind = ledger::TargetKind::kSettlement},
+      {.amount_minor_max = cfg.amount_minor_max, .daily_outflow_minor_max = INT64_MAX});
+  std::string refusal;
+  if (!plan) refusal = std::string(error_code_name(plan.error().code));
+  if (refusal.empty() && cfg.faults.fail_payment) refusal = "test_fault";
+  if (!refusal.empty()) {
+    auto r = advance(tx, p, kReserved, kPaymentFailed, refusal, "PAYMENT_FAILED");
+    if (!r) return std::unexpected(r.error());
+    return {};
   }
-  const ledger::AccountState& dst = **target;
   const std::string transfer_id = util::random_id("pay-");
   const std::string description = "Compra " + p.purchase_id;
   store::Posting posting{transfer_id,
                          "purchase",
-                         &src,
-                         &dst,
+                         &**source,
+                         &**target,
                          p.total_minor,
-                         src.posted_minor - p.total_minor,
-                         dst.posted_minor + p.total_minor,
+                         plan->source_posted_after,
+                         plan->target_posted_after,
                          retailer->name,
                          p.purchase_id,
                          description,
@@ -158,24 +164,7 @@ std::expected<void, Error> post_payment(store::WriteTx& tx, const Purchase& p,
                          0};
   if (auto ok = market::post(tx, posting); !ok) return ok;
   if (auto ok = insert_hold(tx, p, "funds", "posted", tx.now_ms()); !ok) return ok;
-  return done(tx.purchases().set_transfer(p.purchase_id, transfer_id));
-}
-
-std::expected<void, Error> pay(store::WriteTx& tx, const Purchase& p, const SagaConfig& cfg) {
-  if (cfg.faults.stall_payment) return {};
-  // A hold that expired (or was voided) belongs to the sweeper, which compensates.
-  auto live = tx.holds().stock_hold_live(p.purchase_id, tx.now_ms());
-  if (!live) return std::unexpected(market::store_failure(live.error()));
-  if (!*live) return {};
-  auto source = market::load_account(tx, p.account_id);
-  if (!source) return std::unexpected(source.error());
-  const std::string refusal = payment_refusal(*source, p, cfg);
-  if (!refusal.empty()) {
-    auto r = advance(tx, p, kReserved, kPaymentFailed, refusal, "PAYMENT_FAILED");
-    if (!r) return std::unexpected(r.error());
-    return {};
-  }
-  if (auto ok = post_payment(tx, p, **source); !ok) return ok;
+  if (auto ok = done(tx.purchases().set_transfer(p.purchase_id, transfer_id)); !ok) return ok;
   auto r = advance(tx, p, kReserved, kPaid, "", "PAYMENT_COMPLETED");
   if (!r) return std::unexpected(r.error());
   return {};
