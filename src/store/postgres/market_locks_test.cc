@@ -1,22 +1,11 @@
-// Two centli nodes on one PostgreSQL database (two stores on the same URL): a write
+// Two centli nodes on one PostgreSQL database (store/postgres/two_nodes.h): a write
 // transaction's read of a product, purchase or stock hold it decides on waits for the other
-// node's open write on that row and then sees what that write committed. The port's contract
-// tests (store/market_test.cc) cannot show this: they have one node.
-#include <gtest/gtest.h>
-
-#include <algorithm>
-#include <chrono>
+// node's open write on that row and then sees what that write committed.
 #include <cstdint>
-#include <functional>
-#include <future>
-#include <memory>
 #include <string>
-#include <thread>
 
 #include "store/market.h"
-#include "store/postgres/conn.h"
-#include "store/scratch_store.h"
-#include "store/store.h"
+#include "store/postgres/two_nodes.h"
 
 namespace centli::store {
 namespace {
@@ -33,81 +22,15 @@ constexpr const char* kSeed =
     "INSERT INTO holds (hold_id, purchase_id, kind, product_id, quantity, state, created_ms, "
     "expires_ms) VALUES ('hld-lock', 'pur-lock', 'stock', 'prd-lock', 1, 'held', 1000, "
     "9000000000000)";
-constexpr const char* kLockWaiters =
-    "SELECT count(*) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND wait_event_type = 'Lock'";
-// How long another node's write may take to reach its lock wait before the test gives up: a
-// bound on failure, not a timing the test relies on.
-constexpr auto kLockWaitMax = std::chrono::seconds(10);
 
-bool has_postgres() {
-  const auto all = testing::backends();
-  return std::find(all.begin(), all.end(), "postgres") != all.end();
-}
-
-class PgMarketLocks : public ::testing::Test {
+class PgMarketLocks : public testing::TwoNodes {
  protected:
   void SetUp() override {
-    if (!has_postgres()) GTEST_SKIP() << "CENTLI_TEST_PG_URL_FILE is not set";
-    scratch_ = std::make_unique<testing::ScratchStore>("postgres");
-    ASSERT_EQ(scratch_->open(), "");
-    auto second = Store::open(scratch_->options());
-    ASSERT_TRUE(second.has_value()) << second.error();
-    second_ = std::move(*second);
-    probe_ = pg::Conn::connect(scratch_->options().url);
+    TwoNodes::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto seeded = probe_->exec(kSeed);
     ASSERT_TRUE(seeded.has_value()) << seeded.error().message;
   }
-
-  void TearDown() override {
-    if (second_) second_->close();
-    second_.reset();
-    probe_.reset();
-    scratch_.reset();
-  }
-
-  // True once a backend of the scratch database waits on a lock; false after kLockWaitMax.
-  bool someone_waits_on_a_lock() {
-    const auto deadline = std::chrono::steady_clock::now() + kLockWaitMax;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto rows = probe_->exec(kLockWaiters);
-      if (rows && rows->int64(0, 0) > 0) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-  }
-
-  // Runs `first` in a write of node one and, while that write is still open, `second` in a
-  // write of node two; lets the first commit only once the second waits on a lock (or
-  // kLockWaitMax passed). Expects both writes to commit and the second to have waited.
-  void overlap(const std::function<void(WriteTx&)>& first,
-               const std::function<void(WriteTx&)>& second) {
-    std::promise<void> inside;
-    std::promise<void> go_on;
-    auto go_on_future = go_on.get_future().share();
-    bool first_committed = false;
-    bool second_committed = false;
-    std::thread one([&] {
-      first_committed = (*scratch_)->write_sync([&](WriteTx& tx) {
-        first(tx);
-        inside.set_value();
-        go_on_future.wait();
-      });
-    });
-    inside.get_future().wait();
-    std::thread two([&] { second_committed = second_->write_sync(second); });
-    const bool waited = someone_waits_on_a_lock();
-    go_on.set_value();
-    one.join();
-    two.join();
-    EXPECT_TRUE(waited) << "node two's write did not wait for node one's";
-    EXPECT_TRUE(first_committed);
-    EXPECT_TRUE(second_committed);
-  }
-
-  std::unique_ptr<testing::ScratchStore> scratch_;
-  std::unique_ptr<Store> second_;
-  std::unique_ptr<pg::Conn> probe_;
 };
 
 TEST_F(PgMarketLocks, AProductReadToDecideWaitsForAnotherNodesReservation) {

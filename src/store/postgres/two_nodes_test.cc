@@ -1,0 +1,81 @@
+// Not tests: the two nodes PostgreSQL's lock tests run on (store/postgres/two_nodes.h).
+#include "store/postgres/two_nodes.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace centli::store::testing {
+namespace {
+
+constexpr const char* kLockWaiters =
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND wait_event_type = 'Lock'";
+// How long another node's write may take to reach its lock wait before the test gives up: a
+// bound on failure, not a timing the test relies on.
+constexpr auto kLockWaitMax = std::chrono::seconds(10);
+
+bool has_postgres() {
+  const auto all = backends();
+  return std::find(all.begin(), all.end(), "postgres") != all.end();
+}
+
+}  // namespace
+
+void TwoNodes::SetUp() {
+  if (!has_postgres()) GTEST_SKIP() << "CENTLI_TEST_PG_URL_FILE is not set";
+  scratch_ = std::make_unique<ScratchStore>("postgres");
+  ASSERT_EQ(scratch_->open(), "");
+  auto second = Store::open(scratch_->options());
+  ASSERT_TRUE(second.has_value()) << second.error();
+  second_ = std::move(*second);
+  probe_ = pg::Conn::connect(scratch_->options().url);
+  ASSERT_TRUE(probe_->ok()) << probe_->error();
+}
+
+void TwoNodes::TearDown() {
+  if (second_) second_->close();
+  second_.reset();
+  probe_.reset();
+  scratch_.reset();
+}
+
+bool TwoNodes::someone_waits_on_a_lock() {
+  const auto deadline = std::chrono::steady_clock::now() + kLockWaitMax;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto rows = probe_->exec(kLockWaiters);
+    if (rows && rows->int64(0, 0) > 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+void TwoNodes::overlap(const std::function<void(WriteTx&)>& first,
+                       const std::function<void(WriteTx&)>& second,
+                       const std::function<void(WriteTx&)>& then) {
+  std::promise<void> inside;
+  std::promise<void> go_on;
+  auto go_on_future = go_on.get_future().share();
+  bool first_committed = false;
+  bool second_committed = false;
+  std::thread one([&] {
+    first_committed = (*scratch_)->write_sync([&](WriteTx& tx) {
+      first(tx);
+      inside.set_value();
+      go_on_future.wait();
+      if (then) then(tx);
+    });
+  });
+  inside.get_future().wait();
+  std::thread two([&] { second_committed = second_->write_sync(second); });
+  const bool waited = someone_waits_on_a_lock();
+  go_on.set_value();
+  one.join();
+  two.join();
+  EXPECT_TRUE(waited) << "node two's write did not wait for node one's";
+  EXPECT_TRUE(first_committed);
+  EXPECT_TRUE(second_committed);
+}
+
+}  // namespace centli::store::testing
