@@ -16,15 +16,10 @@ constexpr const char* kLockWaiters =
 // bound on failure, not a timing the test relies on.
 constexpr auto kLockWaitMax = std::chrono::seconds(10);
 
-bool has_postgres() {
-  const auto all = backends();
-  return std::find(all.begin(), all.end(), "postgres") != all.end();
-}
-
 }  // namespace
 
 void TwoNodes::SetUp() {
-  if (!has_postgres()) GTEST_SKIP() << "CENTLI_TEST_PG_URL_FILE is not set";
+  CENTLI_SKIP_UNLESS_AVAILABLE("postgres");
   scratch_ = std::make_unique<ScratchStore>("postgres");
   ASSERT_EQ(scratch_->open(), "");
   auto second = Store::open(scratch_->options());
