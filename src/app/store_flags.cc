@@ -1,28 +1,48 @@
 #include "app/store_flags.h"
 
+#include <cstdlib>
 #include <string_view>
 
 #include "util/limits.h"
 
 namespace centli::app {
 
+namespace {
+
+bool postgres_url(std::string_view s) {
+  return s.starts_with("postgresql://") || s.starts_with("postgres://");
+}
+
+}  // namespace
+
 void add_store_flags(CLI::App* cmd, StoreFlags& flags, const std::string& data_help) {
-  auto* data = cmd->add_option("--data", flags.data, data_help)->envname("CENTLI_DATA");
+  // The environment is read after parsing, not by CLI11: a flag on the command line wins over
+  // either variable, and only the two flags together are refused.
+  auto* data = cmd->add_option("--data", flags.data, data_help + " (env CENTLI_DATA)");
   auto* url = cmd->add_option("--store", flags.url,
                               "PostgreSQL database shared by several centli processes, "
-                              "postgresql://user:password@host:port/dbname (instead of --data)")
-                  ->envname("CENTLI_STORE")
-                  ->check([](const std::string& v) -> std::string {
-                    const std::string_view s = v;
-                    if (s.starts_with("postgresql://") || s.starts_with("postgres://")) return "";
-                    return "--store must be a postgresql:// URL";
-                  });
+                              "postgresql://user:password@host:port/dbname, instead of --data "
+                              "(env CENTLI_STORE)");
   data->excludes(url);
   cmd->add_option("--store-pool", flags.pool,
                   "PostgreSQL read connections this process may hold (default " +
                       std::to_string(limits::kStorePoolDefault) + ")")
       ->envname("CENTLI_STORE_POOL")
       ->check(CLI::Range(std::size_t{1}, limits::kStorePoolMax));
+  cmd->parse_complete_callback([&flags, data, url] {
+    if (data->count() == 0 && url->count() == 0) {
+      const char* store = std::getenv("CENTLI_STORE");
+      const char* dir = std::getenv("CENTLI_DATA");
+      if (store != nullptr && *store != '\0') {
+        flags.url = store;
+      } else if (dir != nullptr && *dir != '\0') {
+        flags.data = dir;
+      }
+    }
+    if (!flags.url.empty() && !postgres_url(flags.url)) {
+      throw CLI::ValidationError("--store", "must be a postgresql:// URL");
+    }
+  });
 }
 
 store::StoreOptions store_options(const StoreFlags& flags, bool create, bool exclusive) {

@@ -19,8 +19,10 @@ struct StoreFlags {
   bool shared() const { return !url.empty(); }
 };
 
-// Adds --data (env CENTLI_DATA), --store (env CENTLI_STORE) and --store-pool to `cmd`. A --store
-// that is not a postgresql:// or postgres:// URL is a usage error; --data and --store together too.
+// Adds --data, --store and --store-pool to `cmd`. Without either flag, CENTLI_STORE (first) or
+// CENTLI_DATA from the environment chooses; a flag wins over both variables. A store that is
+// not a postgresql:// or postgres:// URL is a usage error, and so are --data and --store
+// together.
 void add_store_flags(CLI::App* cmd, StoreFlags& flags, const std::string& data_help);
 
 store::StoreOptions store_options(const StoreFlags& flags, bool create, bool exclusive);
