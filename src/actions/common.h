@@ -6,13 +6,12 @@
 #include <string_view>
 
 #include "domain/error.h"
+#include "store/api_error.h"
 #include "store/port.h"
 
 namespace centli::actions {
 
-inline Error store_error(const store::Error& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
+inline Error store_error(const store::Error& e) { return store::api_error(e); }
 
 inline bool english(std::string_view locale) { return locale.starts_with("en"); }
 

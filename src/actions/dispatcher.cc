@@ -4,6 +4,7 @@
 #include <future>
 
 #include "obs/log.h"
+#include "store/api_error.h"
 #include "store/idempotency.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -197,13 +198,7 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
   auto job_fn = [fn = std::move(fn), keyed, outcome, defer, action = inv.action->name,
                  correlation = inv.correlation_id](store::WriteTx& tx) {
     const auto store_failure = [&](const store::Error& e) {
-      // A store that is away or refused for contention (a lost connection, a deadlock between
-      // processes) is worth retrying with the same key; anything else is a fault.
-      *outcome = e.kind == store::Error::Kind::kUnavailable
-                     ? problem({ErrorCode::kUnavailable, "the store is unavailable; retry", "", ""},
-                               correlation)
-                     : problem({ErrorCode::kInternal, "store failure: " + e.message, "", ""},
-                               correlation);
+      *outcome = problem(store::api_error(e), correlation);
     };
     // Sets *outcome from the answer stored under the key, when there is one.
     const auto stored_answer = [&]() -> store::Result<bool> {

@@ -126,7 +126,11 @@ std::expected<Router::Caller, Error> Router::authenticate(const Request& request
     return std::unexpected(
         Error{ErrorCode::kUnauthorized, "send Authorization: Bearer <token>", "", ""});
   }
-  auto principal = tokens_.verify(auth.substr(kBearer.size()));
+  auto verified = tokens_.verify(auth.substr(kBearer.size()));
+  if (!verified) {
+    return std::unexpected(verified.error());
+  }
+  const std::optional<auth::Principal>& principal = *verified;
   if (!principal) {
     return std::unexpected(Error{ErrorCode::kUnauthorized, "the token is not valid", "", ""});
   }

@@ -53,14 +53,18 @@ TEST_F(LocalServerFile, IsPrivateNamesALoopbackUrlAndATokenKnownOnlyToThisProces
   ASSERT_TRUE(s.has_value()) << s.error();
   EXPECT_EQ(s->url, "http://127.0.0.1:8080");
   EXPECT_EQ(s->pid, ::getpid());
-  auto principal = tokens_->verify(s->token);
+  auto verified = tokens_->verify(s->token);
+  ASSERT_TRUE(verified.has_value());
+  const std::optional<auth::Principal>& principal = *verified;
   ASSERT_TRUE(principal.has_value());
   const auth::Principal local = auth::local_tools_principal();
   EXPECT_EQ(principal->key(), local.key());
   EXPECT_TRUE(principal->delegate);
   EXPECT_EQ(principal->scopes, auth::kPersonScopesDefault);
   // Never stored: another token store on the same data knows nothing of it.
-  EXPECT_FALSE(auth::TokenStore(*store_).verify(s->token).has_value());
+  auto elsewhere = auth::TokenStore(*store_).verify(s->token);
+  ASSERT_TRUE(elsewhere.has_value());
+  EXPECT_FALSE(elsewhere->has_value());
   withdraw_local_server(dir_);
   EXPECT_FALSE(std::filesystem::exists(path()));
   EXPECT_FALSE(read_local_server(dir_).has_value());

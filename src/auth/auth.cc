@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "store/api_error.h"
 #include "store/credentials.h"
 #include "store/store.h"
 #include "util/ids.h"
@@ -87,7 +88,7 @@ std::expected<std::string, std::string> TokenStore::create(const Principal& p) {
   return token;
 }
 
-std::optional<Principal> TokenStore::verify(std::string_view token) {
+std::expected<std::optional<Principal>, Error> TokenStore::verify(std::string_view token) {
   if (!token.starts_with(kTokenPrefix) || token.size() > 128) return std::nullopt;
   const std::string hash = util::sha256_hex(token);
   {
@@ -97,7 +98,8 @@ std::optional<Principal> TokenStore::verify(std::string_view token) {
   }
   auto reader = store_.reader();
   auto found = reader.tx().credentials().find(hash);
-  if (!found || !*found) return std::nullopt;
+  if (!found) return std::unexpected(store::api_error(found.error()));
+  if (!*found) return std::nullopt;
   const store::Credential& c = **found;
   Principal p;
   p.kind = c.service ? Principal::Kind::kService : Principal::Kind::kUser;

@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/error.h"
+
 namespace centli::store {
 class Store;
 }
@@ -65,8 +67,9 @@ class TokenStore {
   // Returns a new token for `principal` that lives only in this object's memory: it is never
   // stored, so it stops being valid when the process ends (a server's local credential).
   std::string create_in_memory(const Principal& principal);
-  // The principal of a valid token, or nullopt.
-  std::optional<Principal> verify(std::string_view token);
+  // The principal of a valid token, or nullopt; when the store could not be asked, the error to
+  // answer (store::api_error: 503 when it is unavailable, never 401: the token may be valid).
+  std::expected<std::optional<Principal>, Error> verify(std::string_view token);
 
  private:
   store::Store& store_;

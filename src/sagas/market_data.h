@@ -14,15 +14,13 @@
 #include "domain/error.h"
 #include "domain/ledger.h"
 #include "store/accounts.h"
+#include "store/api_error.h"
 #include "store/market.h"
 
 namespace centli::market {
 
-// A failure of the store as the actions' internal error (500, its cause only in the log).
-template <class StoreError>
-Error store_failure(const StoreError& e) {
-  return Error{ErrorCode::kInternal, "store failure: " + e.message, "", ""};
-}
+// A failure of the store as the actions' error (store::api_error: 503 or 500).
+inline Error store_failure(const store::Error& e) { return store::api_error(e); }
 
 // Parses rules JSON into the engine's rules and checks them with benefits::validate_rules.
 // On failure returns a message naming the member at fault.

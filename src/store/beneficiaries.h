@@ -45,6 +45,8 @@ class Beneficiaries {
   virtual Result<std::vector<Beneficiary>> page(std::string_view user_id,
                                                 std::string_view after_alias_normalized,
                                                 std::string_view after_id, std::int64_t limit) = 0;
+  // In a write transaction, find_by_alias and count are a decision on the person's whole book:
+  // until the transaction ends, no other process's write reads or adds to that book.
   virtual Result<std::int64_t> count(std::string_view user_id) = 0;
   // Inserts `b` (account_number is ignored). Requires: exactly one of account_id and clabe.
   virtual Result<void> insert(const Beneficiary& b) = 0;

@@ -23,6 +23,7 @@ namespace {
 class EventsPort : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    CENTLI_SKIP_UNLESS_AVAILABLE(GetParam());
     scratch_ = std::make_unique<testing::ScratchStore>(GetParam());
     const std::string opened = scratch_->open();
     ASSERT_EQ(opened, "");
@@ -419,6 +420,7 @@ class EventsPortDead : public EventsPort {
   // Two dead deliveries of evt-a (targets t/0 and t/1), dead letters dlq-0 and dlq-1.
   void SetUp() override {
     EventsPort::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     seq_ = append("evt-a", 100, "TRANSFER_COMPLETED", "corr-a");
     for (int i = 0; i < 2; ++i) {
       const std::string target = "t/" + std::to_string(i);

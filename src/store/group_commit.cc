@@ -61,10 +61,17 @@ void GroupCommitStore::writer_loop() {
     {
       std::unique_lock lock(mu_);
       const auto woken = [this] { return closing_ || !queue_.empty(); };
+      bool idle = false;
       if (commits_failing_.load()) {
         cv_.wait_until(lock, next_probe_, woken);
       } else {
-        cv_.wait(lock, woken);
+        idle = !cv_.wait_for(lock, std::chrono::milliseconds(limits::kStoreProbeIntervalMs), woken);
+      }
+      if (idle) {
+        // Quiet for a while: a store that went away meanwhile must not look ready.
+        lock.unlock();
+        if (std::string why = idle_check(); !why.empty()) note_batch({.error = why});
+        continue;
       }
       while (!queue_.empty() && batch.size() < limits::kWriteBatchMax) {
         batch.push_back(std::move(queue_.front()));

@@ -45,6 +45,10 @@ class GroupCommitStore : public Store {
   virtual BatchOutcome run_batch(std::vector<WriteJob>& batch, std::int64_t now_ms) = 0;
   // Where this store is, for log lines: a data directory or a URL without its password.
   virtual std::string where() const = 0;
+  // Writer thread, after limits::kStoreProbeIntervalMs without a batch while commits succeed:
+  // why the store could not commit now, if the backend can tell without writing (a database
+  // server that went away); empty when it could. The embedded store has nothing to ask.
+  virtual std::string idle_check() { return ""; }
 
  private:
   void writer_loop();

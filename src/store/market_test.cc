@@ -27,6 +27,7 @@ constexpr const char* kHat = "prd-hat";
 class MarketPort : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    CENTLI_SKIP_UNLESS_AVAILABLE(GetParam());
     scratch_ = std::make_unique<testing::ScratchStore>(GetParam());
     const std::string opened = scratch_->open();
     ASSERT_EQ(opened, "");

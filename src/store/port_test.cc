@@ -38,6 +38,7 @@ NewAccount new_account(std::string_view account_id, std::string_view type) {
 class PortTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    CENTLI_SKIP_UNLESS_AVAILABLE(GetParam());
     scratch_ = std::make_unique<testing::ScratchStore>(GetParam());
     const std::string opened = scratch_->open();
     ASSERT_EQ(opened, "");

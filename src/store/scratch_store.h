@@ -11,9 +11,19 @@
 
 namespace centli::store::testing {
 
-// "sqlite", and "postgres" when CENTLI_TEST_PG_URL_FILE is set. Set but unreadable is a failure
-// of the run (abort with a message), never a silent skip.
+// "sqlite" and "postgres", always: the test names must not depend on the environment, since
+// ctest lists them (gtest_discover_tests) without it.
 std::vector<std::string> backends();
+
+// False for "postgres" when CENTLI_TEST_PG_URL_FILE is not set (a test then skips: only a run
+// outside ctest, whose fixture always sets it). Set but unreadable is a failure of the run
+// (abort with a message), never a skip.
+bool available(const std::string& backend);
+
+// In a fixture's SetUp: skips the test when its backend is not available.
+#define CENTLI_SKIP_UNLESS_AVAILABLE(backend)        \
+  if (!::centli::store::testing::available(backend)) \
+  GTEST_SKIP() << "no test PostgreSQL: CENTLI_TEST_PG_URL_FILE is not set (ctest sets it)"
 
 // The name of a backend as a test name suffix.
 std::string backend_name(const std::string& backend);

@@ -49,11 +49,9 @@ void admin(const std::string& url, const std::string& sql) {
 
 }  // namespace
 
-std::vector<std::string> backends() {
-  std::vector<std::string> out{"sqlite"};
-  if (!admin_url().empty()) out.push_back("postgres");
-  return out;
-}
+std::vector<std::string> backends() { return {"sqlite", "postgres"}; }
+
+bool available(const std::string& backend) { return backend != "postgres" || !admin_url().empty(); }
 
 std::string backend_name(const std::string& backend) {
   return backend == "postgres" ? "Postgres" : "Sqlite";

@@ -138,6 +138,33 @@ class DatabaseRestartTest(unittest.TestCase):
         retried = sum(1 for answers in outcomes if len(answers) > 1)
         self.assertGreater(retried, 0, "no transfer met the outage: the test proved nothing")
 
+    def test_a_quiet_node_turns_not_ready_while_the_database_is_down_and_ready_after(self):
+        # No request at all: the node finds out by itself, and recovers by itself.
+        self.assertEqual(self.server.request("GET", "/readyz").status, 200)
+        subprocess.run([SERVER, "pause", self.cluster], check=True, timeout=120)
+        try:
+            deadline = time.time() + READY_WITHIN_S
+            while self.server.request("GET", "/readyz").status != 503:
+                self.assertLess(time.time(), deadline, "still ready with the database down")
+                time.sleep(0.1)
+            r = self.server.request(
+                "POST", TRF, token=self.token, headers={"Idempotency-Key": "while-down"},
+                body={"from_account": "acc-456", "to_account": "acc-457", "amount": "1.00"})
+            self.assertEqual(r.status, 503, r)
+            self.assertIn("retry-after", r.headers, r)
+            self.assertEqual(r.json()["code"], "unavailable", r)
+        finally:
+            subprocess.run([SERVER, "resume", self.cluster], check=True, timeout=120)
+        deadline = time.time() + READY_WITHIN_S
+        while self.server.request("GET", "/readyz").status != 200:
+            self.assertLess(time.time(), deadline, "not ready after the database came back")
+            time.sleep(0.1)
+        r = self.server.request(
+            "POST", TRF, token=self.token, headers={"Idempotency-Key": "while-down"},
+            body={"from_account": "acc-456", "to_account": "acc-457", "amount": "1.00"})
+        self.assertEqual(r.status, 201, r)
+        self.server.check_answers()
+
 
 if __name__ == "__main__":
     unittest.main()

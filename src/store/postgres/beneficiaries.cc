@@ -12,6 +12,10 @@ namespace {
   "b.clabe, b.bank_code, b.bank_name, b.created_ms, COALESCE(a.account_number, '') "        \
   "FROM beneficiaries b LEFT JOIN accounts a ON a.account_id = b.account_id "
 
+// Taken again in one transaction it is held once more, harmlessly; released at its end (or with
+// the savepoint it was taken in).
+constexpr const char* kLockBook =
+    "SELECT pg_advisory_xact_lock(hashtextextended('centli.beneficiaries:' || $1, 0))";
 constexpr const char* kSelectBeneficiary =
     CENTLI_BENEFICIARY_COLUMNS "WHERE b.user_id = $1 AND b.beneficiary_id = $2";
 constexpr const char* kSelectBeneficiaryByAlias =
@@ -63,8 +67,15 @@ Result<std::optional<Beneficiary>> PgBeneficiaries::load(std::string_view user_i
   return one(conn_, kSelectBeneficiary, pg::Params(user_id, beneficiary_id));
 }
 
+Result<void> PgBeneficiaries::lock_book(std::string_view user_id) {
+  if (!writing_) return {};
+  if (auto r = run(conn_, kLockBook, pg::Params(user_id)); !r) return std::unexpected(r.error());
+  return {};
+}
+
 Result<std::optional<Beneficiary>> PgBeneficiaries::find_by_alias(
     std::string_view user_id, std::string_view alias_normalized) {
+  if (auto locked = lock_book(user_id); !locked) return std::unexpected(locked.error());
   return one(conn_, kSelectBeneficiaryByAlias, pg::Params(user_id, alias_normalized));
 }
 
@@ -81,6 +92,7 @@ Result<std::vector<Beneficiary>> PgBeneficiaries::page(std::string_view user_id,
 }
 
 Result<std::int64_t> PgBeneficiaries::count(std::string_view user_id) {
+  if (auto locked = lock_book(user_id); !locked) return std::unexpected(locked.error());
   auto rows = run(conn_, kCountBeneficiaries, pg::Params(user_id));
   if (!rows) return std::unexpected(rows.error());
   return rows->int64(0, 0);

@@ -133,6 +133,13 @@ GroupCommitStore::BatchOutcome PgStore::run_batch(std::vector<WriteJob>& batch,
   return {.committed = true, .wrote = true};
 }
 
+std::string PgStore::idle_check() {
+  if (!writer_->ok()) writer_ = pg::Conn::connect(url_);
+  if (!writer_->ok()) return writer_->error();
+  if (auto r = writer_->exec("SELECT 1"); !r) return r.error().message;
+  return "";
+}
+
 Reader PgStore::reader() {
   auto conn = borrow();
   bool began = conn->exec(kBeginRead).has_value();

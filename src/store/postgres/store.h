@@ -37,6 +37,7 @@ class PgStore final : public GroupCommitStore {
   PgStore() = default;
   BatchOutcome run_batch(std::vector<WriteJob>& batch, std::int64_t now_ms) override;
   std::string where() const override { return where_; }
+  std::string idle_check() override;
   // A connection for a reader: an idle one, a new one while fewer than pool_max are out, or
   // (after waiting limits::kStorePoolWaitMs for one to come back) a broken one whose
   // statements fail as unavailable.

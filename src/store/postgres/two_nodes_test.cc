@@ -19,15 +19,10 @@ constexpr auto kLockWaitMax = std::chrono::seconds(10);
 // a bound on failure (the write takes milliseconds), not a timing the tests rely on.
 constexpr auto kAloneMax = std::chrono::seconds(5);
 
-bool has_postgres() {
-  const auto all = backends();
-  return std::find(all.begin(), all.end(), "postgres") != all.end();
-}
-
 }  // namespace
 
 void TwoNodes::SetUp() {
-  if (!has_postgres()) GTEST_SKIP() << "CENTLI_TEST_PG_URL_FILE is not set";
+  CENTLI_SKIP_UNLESS_AVAILABLE("postgres");
   scratch_ = std::make_unique<ScratchStore>("postgres");
   ASSERT_EQ(scratch_->open(), "");
   auto second = Store::open(scratch_->options());

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "store/accounts.h"
+#include "store/beneficiaries.h"
 #include "store/idempotency.h"
 #include "store/postgres/two_nodes.h"
 
@@ -159,4 +160,36 @@ TEST_F(PgWriteLocks, AKeyCommittedByAnotherNodeMeanwhileFailsThePutAndIsKept) {
 }
 
 }  // namespace
+TEST_F(PgWriteLocks, APersonsBookReadToDecideWaitsForAnotherNodesAddition) {
+  // Node one checks the alias and the count and adds; node two's check of the same book waits
+  // and then sees the addition (the alias taken, the count one more), never the book before it.
+  std::optional<Beneficiary> alias_seen;
+  std::int64_t count_seen = -1;
+  overlap(
+      [](WriteTx& tx) {
+        auto found = tx.beneficiaries().find_by_alias("user-123", "mama");
+        ASSERT_TRUE(found.has_value());
+        EXPECT_FALSE(found->has_value());
+        EXPECT_EQ(*tx.beneficiaries().count("user-123"), 0);
+      },
+      [&](WriteTx& tx) {
+        auto found = tx.beneficiaries().find_by_alias("user-123", "mama");
+        if (found) alias_seen = *found;
+        auto n = tx.beneficiaries().count("user-123");
+        if (n) count_seen = *n;
+      },
+      [](WriteTx& tx) {
+        ASSERT_TRUE(tx.beneficiaries().insert({.beneficiary_id = "ben-lock",
+                                               .user_id = "user-123",
+                                               .alias = "Mamá",
+                                               .alias_normalized = "mama",
+                                               .name = "Ana",
+                                               .account_id = "acc-457",
+                                               .created_ms = 1}));
+      });
+  ASSERT_TRUE(alias_seen.has_value());
+  EXPECT_EQ(alias_seen->beneficiary_id, "ben-lock");
+  EXPECT_EQ(count_seen, 1);
+}
+
 }  // namespace centli::store
