@@ -40,6 +40,10 @@ void add_events_serve_options(CLI::App& serve, EventsServeOptions& o) {
   serve.add_flag(
       "--test-consumer", o.test_consumer,
       "TEST ONLY, needs CENTLI_TEST_MODE=1: register the test_consumer internal consumer");
+  serve
+      .add_option("--test-delivery-lease-ms", o.test_delivery_lease_ms,
+                  "TEST ONLY, needs CENTLI_TEST_MODE=1: delivery lease (ms) instead of 60000")
+      ->check(CLI::Range(std::int64_t{1}, limits::kDeliveryLeaseMs));
 }
 
 std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOptions& o) {
@@ -53,6 +57,15 @@ std::expected<void, std::string> start_events(Runtime& rt, const EventsServeOpti
     auto rules = events::parse_rules(*text);
     if (!rules) return std::unexpected(o.rules_file + ": " + rules.error());
     bus.rules = std::move(*rules);
+  }
+  if (o.test_delivery_lease_ms > 0) {
+    const std::string lease = std::to_string(o.test_delivery_lease_ms);
+    if (auto allowed = require_test_mode("--test-delivery-lease-ms",
+                                         "{\"test_delivery_lease_ms\":" + lease + "}");
+        !allowed) {
+      return allowed;
+    }
+    bus.delivery_lease_ms = o.test_delivery_lease_ms;
   }
   if (o.test_consumer) {
     if (auto allowed = require_test_mode("--test-consumer", "{}"); !allowed) return allowed;

@@ -1,8 +1,12 @@
 // The bus: a dispatcher thread turns committed outbox rows into delivery rows (one per matching
 // (event, target)), and one worker thread per target delivers its due rows. All state is in the
-// database, written through the store's writer, so a restart resumes where it stopped.
+// database, written through the store's writer, so a restart resumes where it stopped. Any
+// number of processes may run a bus on one store: routing takes each event once
+// (Outbox::unrouted in a write) and workers claim deliveries under a lease (Deliveries::claim),
+// so processes share the work instead of repeating it (docs/events.md, "Several nodes").
 #include "events/bus.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -46,6 +50,12 @@ struct Attempt {
   bool permanent = false;  // no retry: straight to dead letters
   std::string error;
   std::string event_id;
+};
+
+// Where one event goes: a rule and the key of one of its targets.
+struct Route {
+  const std::string* rule;
+  std::string target;
 };
 
 // A delivery claimed by a worker: its event and what its attempt came to.
@@ -108,29 +118,30 @@ struct Bus::Impl {
   // Requested by stop(): webhook exchanges in flight end at once, no new attempt begins.
   std::stop_source stopper;
   http::Client client;
-  // The dispatcher's position, ahead of the persisted one while passes create no deliveries:
-  // those passes skip a write (rescanning them after a crash inserts nothing, deliveries being
-  // unique per event and target). Only the dispatcher thread touches these two.
-  std::int64_t memory_cursor = -1;
-  std::int64_t cursor_persisted_ms = 0;
 
   std::expected<void, std::string> compile(BusOptions o);
   void dispatch_loop();
   bool dispatch_pass();
   bool replay_pass();
+  bool enqueue_replays(const OutboxRows& rows, const std::string& only_rule);
   void sweep();
-  std::int64_t read_cursor();
-  bool insert_deliveries(std::int64_t seq_from, std::int64_t replay, const OutboxRows& rows,
-                         const std::string& only_rule, std::int64_t cursor, std::int64_t replay_id);
+  std::vector<Route> routes_of(const store::OutboxEvent& e, const std::string& only_rule) const;
+  static bool insert_routes(store::WriteTx& tx, const store::OutboxEvent& e,
+                            const std::vector<Route>& routes, bool replay);
   void work_loop(Worker& w);
   bool work_pass(Worker& w, std::mt19937_64& rng);
-  std::vector<Due> claim_due(Worker& w);
-  void apply_internal(Worker& w, std::vector<Due>& due, std::mt19937_64& rng);
-  std::size_t attempt_all_outside(Worker& w, std::vector<Due>& due);
+  bool anything_due(const Worker& w);
+  std::int64_t claim_max(const Worker& w) const;
+  std::vector<Due> claim(Worker& w, std::int64_t limit, std::int64_t& lease_until_ms);
+  bool apply_internal(Worker& w, std::mt19937_64& rng);
+  void apply_one(store::WriteTx& tx, const Worker& w, Due& d);
+  std::size_t attempt_all_outside(Worker& w, std::vector<Due>& due, std::int64_t lease_until_ms);
   Attempt attempt_outside(Worker& w, const Envelope& env, bool replay);
-  void record(Worker& w, const std::vector<Due>& done, std::mt19937_64& rng);
+  std::int64_t next_delay_ms(const Attempt& a, std::mt19937_64& rng) const;
+  void record(Worker& w, const std::vector<Due>& due, std::size_t done, std::int64_t lease_until_ms,
+              std::mt19937_64& rng);
   void log_attempts(Worker& w, const std::vector<Due>& done);
-  void record_one(store::WriteTx& tx, Worker& w, const Attempt& a, std::int64_t next_delay_ms);
+  bool record_one(store::WriteTx& tx, Worker& w, const Attempt& a, std::int64_t next_delay_ms);
 };
 
 Bus::Bus(store::Store& store) : store_(store), impl_(std::make_unique<Impl>(store)) {}
@@ -224,8 +235,8 @@ void Bus::Impl::dispatch_loop() {
   std::uint64_t seen = 0;
   std::int64_t next_sweep_ms = 0;
   for (;;) {
-    // With no rules the cursor still advances: rules apply to events committed while they
-    // are loaded, and replay serves the past.
+    // With no rules events are still marked routed: rules apply to events committed while
+    // they are loaded, and replay serves the past.
     bool more = dispatch_pass();
     more = replay_pass() || more;
     if (util::now_ms() >= next_sweep_ms) {
@@ -241,82 +252,76 @@ void Bus::Impl::dispatch_loop() {
   }
 }
 
-std::int64_t Bus::Impl::read_cursor() {
-  auto reader = store.reader();
-  return reader.tx().deliveries().dispatch_cursor().value_or(-1);
-}
-
+// Routes a batch of events: reads the unrouted events and matches them off the writer thread,
+// then in one write takes the unrouted events again (those another process's routing holds are
+// skipped), inserts their deliveries and marks them routed, so an event is routed once even
+// with several processes. Events first seen in the write are matched there. True when a full
+// batch was routed (more may wait).
 bool Bus::Impl::dispatch_pass() {
-  const std::int64_t cursor = memory_cursor >= 0 ? memory_cursor : read_cursor();
-  if (cursor < 0) return false;
+  constexpr auto kBatch = static_cast<std::int64_t>(limits::kDispatchBatchMax);
   OutboxRows rows;
   {
     auto reader = store.reader();
-    auto read =
-        reader.tx().outbox().after(cursor, static_cast<std::int64_t>(limits::kDispatchBatchMax));
+    auto read = reader.tx().outbox().unrouted(kBatch);
     if (!read) return false;
     rows = std::move(*read);
   }
+  // Nothing to route, nothing written: a write would wake this loop again through the commit
+  // listener.
   if (rows.empty()) return false;
-  const std::int64_t last = rows.back().seq;
-  if (!insert_deliveries(cursor, 0, rows, "", last, 0)) return false;
-  return rows.size() == limits::kDispatchBatchMax;
-}
-
-// In one transaction: a delivery row per matching (event, target), then the cursor (when
-// `cursor` > 0) or the replay request's completion (when `replay_id` > 0).
-bool Bus::Impl::insert_deliveries(std::int64_t, std::int64_t replay, const OutboxRows& rows,
-                                  const std::string& only_rule, std::int64_t cursor,
-                                  std::int64_t replay_id) {
-  struct Row {
-    std::int64_t seq;
-    const std::string* event_id;
-    const std::string* rule;
-    std::string target;
-  };
-  std::vector<Row> out;
-  for (const auto& e : rows) {
-    rapidjson::Document doc;
-    doc.Parse(e.envelope.data(), e.envelope.size());
-    if (doc.HasParseError()) continue;
-    for (const auto& r : rules) {
-      if (!only_rule.empty() && r.rule.name != only_rule) continue;
-      if (!r.pattern.matches(doc)) continue;
-      for (std::size_t i = 0; i < r.rule.targets.size(); ++i) {
-        out.push_back(Row{e.seq, &e.event_id, &r.rule.name, target_key(r.rule.name, i)});
-      }
-    }
-  }
-  const bool advance = cursor > 0 && replay_id == 0;
-  const std::int64_t now = util::now_ms();
-  if (advance && out.empty() && now - cursor_persisted_ms < limits::kDispatchCursorPersistMs) {
-    memory_cursor = cursor;
-    return true;
-  }
-  bool ok = true;
+  std::map<std::int64_t, std::vector<Route>> matched;
+  for (const auto& e : rows) matched[e.seq] = routes_of(e, "");
+  std::size_t routed = 0;
   const bool committed = store.write_sync([&](store::WriteTx& tx) {
-    // All of the pass or none of it: a pass retried after a partial insert would enqueue its
-    // replay deliveries twice (replays are not deduplicated per event and target).
+    // All of the batch or none of it: a failed statement must not spoil the writer's batch.
     store::Savepoint sp(tx);
-    for (const auto& row : out) {
-      if (!tx.deliveries().insert({.seq = row.seq,
-                                   .event_id = *row.event_id,
-                                   .rule = *row.rule,
-                                   .target = row.target,
-                                   .replay = replay != 0,
-                                   .enqueued_ms = tx.now_ms()})) {
-        ok = false;
+    auto taken = tx.outbox().unrouted(kBatch);
+    if (!taken) return;
+    std::vector<std::int64_t> seqs;
+    for (const auto& e : *taken) {
+      auto it = matched.find(e.seq);
+      if (!insert_routes(tx, e, it != matched.end() ? it->second : routes_of(e, ""), false)) {
         return;
       }
+      seqs.push_back(e.seq);
     }
-    if (advance && !tx.deliveries().set_dispatch_cursor(cursor)) ok = false;
-    if (ok && !sp.release()) ok = false;
+    if (tx.outbox().mark_routed(seqs) && sp.release()) routed = seqs.size();
   });
-  if (committed && ok && advance) {
-    memory_cursor = cursor;
-    cursor_persisted_ms = now;
+  return committed && routed == limits::kDispatchBatchMax;
+}
+
+// The targets of every rule (or only `only_rule`) whose pattern `e` matches; none for an
+// envelope that does not parse.
+std::vector<Route> Bus::Impl::routes_of(const store::OutboxEvent& e,
+                                        const std::string& only_rule) const {
+  std::vector<Route> out;
+  rapidjson::Document doc;
+  doc.Parse(e.envelope.data(), e.envelope.size());
+  if (doc.HasParseError()) return out;
+  for (const auto& r : rules) {
+    if (!only_rule.empty() && r.rule.name != only_rule) continue;
+    if (!r.pattern.matches(doc)) continue;
+    for (std::size_t i = 0; i < r.rule.targets.size(); ++i) {
+      out.push_back(Route{&r.rule.name, target_key(r.rule.name, i)});
+    }
   }
-  return committed && ok;
+  return out;
+}
+
+// A pending delivery of `e` per route; false when an insert failed.
+bool Bus::Impl::insert_routes(store::WriteTx& tx, const store::OutboxEvent& e,
+                              const std::vector<Route>& routes, bool replay) {
+  for (const auto& route : routes) {
+    if (!tx.deliveries().insert({.seq = e.seq,
+                                 .event_id = e.event_id,
+                                 .rule = *route.rule,
+                                 .target = route.target,
+                                 .replay = replay,
+                                 .enqueued_ms = tx.now_ms()})) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool Bus::Impl::replay_pass() {
@@ -342,7 +347,7 @@ bool Bus::Impl::replay_pass() {
       }
       if (rows.empty()) break;
       after = rows.back().seq;
-      if (!insert_deliveries(0, 1, rows, rule, 0, id)) return false;
+      if (!enqueue_replays(rows, rule)) return false;
     }
     store.write_sync(
         [id](store::WriteTx& tx) { (void)tx.deliveries().finish_replay(id, tx.now_ms()); });
@@ -352,13 +357,30 @@ bool Bus::Impl::replay_pass() {
   return false;
 }
 
+// In one write, a replay delivery of each of `rows` per matching target (of `only_rule` alone
+// when not empty).
+bool Bus::Impl::enqueue_replays(const OutboxRows& rows, const std::string& only_rule) {
+  std::vector<std::vector<Route>> routes;
+  for (const auto& e : rows) routes.push_back(routes_of(e, only_rule));
+  bool ok = false;
+  const bool committed = store.write_sync([&](store::WriteTx& tx) {
+    // All of the pass or none of it: a pass retried after a partial insert would enqueue its
+    // replay deliveries twice (replays are not deduplicated per event and target).
+    store::Savepoint sp(tx);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (!insert_routes(tx, rows[i], routes[i], true)) return;
+    }
+    ok = sp.release();
+  });
+  return committed && ok;
+}
+
+// Retention: the store keeps every event not yet routed, whatever its age.
 void Bus::Impl::sweep() {
-  const std::int64_t cursor = read_cursor();
-  if (cursor <= 0) return;
   const std::int64_t cut = util::now_ms() - options.retention_days * 86'400'000;
   store.write_sync([&](store::WriteTx& tx) {
-    (void)tx.deliveries().sweep_delivered(cut, cursor);
-    (void)tx.outbox().sweep(cut, cursor);
+    (void)tx.deliveries().sweep_delivered(cut);
+    (void)tx.outbox().sweep(cut);
   });
 }
 
@@ -392,16 +414,8 @@ static Envelope envelope_from(store::OutboxEvent&& o) {
   return e;
 }
 
-std::vector<Due> Bus::Impl::claim_due(Worker& w) {
+static std::vector<Due> due_from(std::vector<store::DueDelivery>&& rows) {
   std::vector<Due> due;
-  std::vector<store::DueDelivery> rows;
-  {
-    auto reader = store.reader();
-    auto read = reader.tx().deliveries().due(w.key, util::now_ms(),
-                                             static_cast<std::int64_t>(limits::kDeliveryClaimMax));
-    if (!read) return due;
-    rows = std::move(*read);
-  }
   for (auto& row : rows) {
     Due d{envelope_from(std::move(row.event)), {}, row.replay};
     d.a.delivery_id = row.delivery_id;
@@ -414,58 +428,113 @@ std::vector<Due> Bus::Impl::claim_due(Worker& w) {
 }
 
 bool Bus::Impl::work_pass(Worker& w, std::mt19937_64& rng) {
-  std::vector<Due> due = claim_due(w);
+  // A claim is a write: only made when a read finds something due, so that an idle worker
+  // writes nothing (each commit wakes every worker).
+  if (!anything_due(w)) return false;
+  if (w.target->type == TargetType::kInternal) return apply_internal(w, rng);
+  const std::int64_t limit = claim_max(w);
+  std::int64_t lease_until_ms = 0;
+  std::vector<Due> due = claim(w, limit, lease_until_ms);
   if (due.empty()) return false;
-  const bool full = due.size() == limits::kDeliveryClaimMax;
-  if (w.target->type == TargetType::kInternal) {
-    apply_internal(w, due, rng);
-  } else {
-    // A stop abandons the attempt in flight and those not begun: none of them is recorded, so
-    // each stays pending and is made again after a restart (at least once).
-    due.resize(attempt_all_outside(w, due));
-    record(w, due, rng);
-  }
+  const bool full = static_cast<std::int64_t>(due.size()) == limit;
+  // A stop abandons the attempt in flight and those not begun: none of them is recorded; they
+  // are given back, due at once, and made again after a restart (at least once).
+  const std::size_t done = attempt_all_outside(w, due, lease_until_ms);
+  record(w, due, done, lease_until_ms, rng);
+  due.resize(done);
   log_attempts(w, due);
   return full;
 }
 
-void Bus::Impl::apply_internal(Worker& w, std::vector<Due>& due, std::mt19937_64& rng) {
-  const Consumer& c = consumers.at(w.target->consumer);
-  std::vector<std::int64_t> delays;
-  for (auto& d : due) {
-    delays.push_back(backoff_delay_ms(d.a.attempts + 1, options.backoff_base_ms,
-                                      options.backoff_cap_ms,
-                                      std::uniform_real_distribution<double>(0, 1)(rng)));
-  }
-  store.write_sync([&](store::WriteTx& tx) {
-    for (std::size_t i = 0; i < due.size(); ++i) {
-      Attempt& a = due[i].a;
-      // A failed check counts as not applied: the inbox insert then refuses a repeat.
-      auto seen = tx.inbox().contains(w.target->consumer, a.event_id);
-      bool applied = seen && *seen;
-      if (!applied) {
-        store::Savepoint sp(tx);
-        auto r = c.fn(tx, due[i].env);
-        if (r) {
-          if (tx.inbox().insert(w.target->consumer, a.event_id, tx.now_ms()) && sp.release()) {
-            applied = true;
-          } else {
-            a.error = "inbox write failed";
-          }
-        } else {
-          a.error = r.error().message;
-        }
-      }
-      a.ok = applied;
-      record_one(tx, w, a, delays[i]);
-    }
-  });
+bool Bus::Impl::anything_due(const Worker& w) {
+  auto reader = store.reader();
+  auto read = reader.tx().deliveries().due(w.key, util::now_ms(), 1);
+  return read && !read->empty();
 }
 
-// Attempts `due` in order until a stop; returns how many attempts completed (a prefix).
-std::size_t Bus::Impl::attempt_all_outside(Worker& w, std::vector<Due>& due) {
+// Deliveries one claim takes. A webhook worker attempts its claim one delivery after another,
+// each up to its target's timeout, so it takes only as many as end within the lease.
+std::int64_t Bus::Impl::claim_max(const Worker& w) const {
+  constexpr auto kAll = static_cast<std::int64_t>(limits::kDeliveryClaimMax);
+  if (w.target->type != TargetType::kWebhook) return kAll;
+  const std::int64_t fit = options.delivery_lease_ms / std::max(1, w.target->timeout_ms) - 1;
+  return std::clamp<std::int64_t>(fit, 1, kAll);
+}
+
+// Claims up to `limit` due deliveries of the worker's target in a write of their own, leased
+// until `lease_until_ms`; none when the write did not commit (unleased, an attempt could meet
+// another process's).
+std::vector<Due> Bus::Impl::claim(Worker& w, std::int64_t limit, std::int64_t& lease_until_ms) {
+  std::vector<store::DueDelivery> rows;
+  const bool committed = store.write_sync([&](store::WriteTx& tx) {
+    store::Savepoint sp(tx);
+    lease_until_ms = tx.now_ms() + options.delivery_lease_ms;
+    auto claimed = tx.deliveries().claim(w.key, tx.now_ms(), lease_until_ms, limit);
+    if (claimed && sp.release()) rows = std::move(*claimed);
+  });
+  if (!committed) return {};
+  return due_from(std::move(rows));
+}
+
+// Claims, applies and records in one write, so an internal delivery is never left leased: a
+// crash or a failed commit keeps none of it. True when a full claim was applied.
+bool Bus::Impl::apply_internal(Worker& w, std::mt19937_64& rng) {
+  std::vector<Due> due;
+  const bool committed = store.write_sync([&](store::WriteTx& tx) {
+    store::Savepoint sp(tx);
+    const std::int64_t now = tx.now_ms();
+    auto claimed = tx.deliveries().claim(w.key, now, now + options.delivery_lease_ms,
+                                         static_cast<std::int64_t>(limits::kDeliveryClaimMax));
+    if (!claimed) return;
+    due = due_from(std::move(*claimed));
+    bool ok = true;
+    for (auto& d : due) {
+      apply_one(tx, w, d);
+      ok = ok && record_one(tx, w, d.a, next_delay_ms(d.a, rng));
+    }
+    // A failed write rolls back the whole claim: the deliveries stay due, nothing is applied.
+    if (!ok || !sp.release()) due.clear();
+  });
+  if (!committed) return false;
+  log_attempts(w, due);
+  return due.size() == limits::kDeliveryClaimMax;
+}
+
+// Runs the consumer on `d` unless its inbox has the event; d.a.ok says whether it is applied.
+// Two processes may apply one event at once (a replay, a lease that ran out): the second inbox
+// insert waits for the first's transaction and, once it commits, is refused by the inbox's key;
+// the second's effect is rolled back with its savepoint and its delivery retried, which then
+// finds the event in the inbox. So the event is applied once.
+void Bus::Impl::apply_one(store::WriteTx& tx, const Worker& w, Due& d) {
+  Attempt& a = d.a;
+  const std::string& consumer = w.target->consumer;
+  const Consumer& c = consumers.at(consumer);
+  // A failed check counts as not applied: the inbox insert then refuses a repeat.
+  auto seen = tx.inbox().contains(consumer, a.event_id);
+  bool applied = seen && *seen;
+  if (!applied) {
+    store::Savepoint sp(tx);
+    auto r = c.fn(tx, d.env);
+    if (r) {
+      if (tx.inbox().insert(consumer, a.event_id, tx.now_ms()) && sp.release()) {
+        applied = true;
+      } else {
+        a.error = "inbox write failed";
+      }
+    } else {
+      a.error = r.error().message;
+    }
+  }
+  a.ok = applied;
+}
+
+// Attempts `due` in order until a stop, or until an attempt could outlast the lease (another
+// process may claim the delivery from then on); returns how many attempts completed (a prefix).
+std::size_t Bus::Impl::attempt_all_outside(Worker& w, std::vector<Due>& due,
+                                           std::int64_t lease_until_ms) {
   for (std::size_t i = 0; i < due.size(); ++i) {
     if (stopper.stop_requested()) return i;
+    if (i > 0 && util::now_ms() + w.target->timeout_ms >= lease_until_ms) return i;
     Attempt r = attempt_outside(w, due[i].env, due[i].replay);
     if (stopper.stop_requested() && !r.ok && !r.permanent) return i;
     r.delivery_id = due[i].a.delivery_id;
@@ -524,48 +593,66 @@ Attempt Bus::Impl::attempt_outside(Worker& w, const Envelope& env, bool replay) 
   return a;
 }
 
-void Bus::Impl::record(Worker& w, const std::vector<Due>& done, std::mt19937_64& rng) {
-  if (done.empty()) return;
+// The wait before the attempt after `a` (full-jitter backoff).
+std::int64_t Bus::Impl::next_delay_ms(const Attempt& a, std::mt19937_64& rng) const {
+  return backoff_delay_ms(a.attempts + 1, options.backoff_base_ms, options.backoff_cap_ms,
+                          std::uniform_real_distribution<double>(0, 1)(rng));
+}
+
+// In one write: the outcomes of the first `done` of `due`, and the others (not attempted) given
+// back under their lease, due at once.
+void Bus::Impl::record(Worker& w, const std::vector<Due>& due, std::size_t done,
+                       std::int64_t lease_until_ms, std::mt19937_64& rng) {
   std::vector<std::int64_t> delays;
-  for (const auto& d : done) {
-    delays.push_back(backoff_delay_ms(d.a.attempts + 1, options.backoff_base_ms,
-                                      options.backoff_cap_ms,
-                                      std::uniform_real_distribution<double>(0, 1)(rng)));
-  }
-  // A crash before this commits means the attempts are made again: at least once.
+  for (std::size_t i = 0; i < done; ++i) delays.push_back(next_delay_ms(due[i].a, rng));
+  // A crash before this commits means the attempts are made again, after the lease: at least
+  // once.
   store.write_sync([&](store::WriteTx& tx) {
-    for (std::size_t i = 0; i < done.size(); ++i) record_one(tx, w, done[i].a, delays[i]);
+    store::Savepoint sp(tx);
+    bool ok = true;
+    for (std::size_t i = 0; i < done; ++i) ok = ok && record_one(tx, w, due[i].a, delays[i]);
+    for (std::size_t i = done; i < due.size() && ok; ++i) {
+      ok = tx.deliveries().release(due[i].a.delivery_id, lease_until_ms, tx.now_ms()).has_value();
+    }
+    if (ok) (void)sp.release();
   });
 }
 
-void Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
+// The outcome of one attempt; false when a write failed (the caller rolls back).
+bool Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
                            std::int64_t next_delay_ms) {
   const std::int64_t now = tx.now_ms();
   if (a.ok) {
-    (void)tx.deliveries().mark_delivered(a.delivery_id, a.attempts, now);
+    if (!tx.deliveries().mark_delivered(a.delivery_id, a.attempts, now)) return false;
     ++w.delivered;
-    return;
+    return true;
   }
   const auto& retry = w.rule->rule.retry;
   const bool exhausted = a.permanent || a.attempts >= retry.max_attempts ||
                          now + next_delay_ms - a.first_ms > retry.max_age_s * 1000;
   if (!exhausted) {
-    (void)tx.deliveries().mark_retry(a.delivery_id, a.attempts, now + next_delay_ms, now, a.error);
+    if (!tx.deliveries().mark_retry(a.delivery_id, a.attempts, now + next_delay_ms, now, a.error)) {
+      return false;
+    }
     ++w.retried;
-    return;
+    return true;
   }
   // A delivery no longer pending (recorded or purged meanwhile) gets no dead letter.
   auto dead = tx.deliveries().mark_dead(a.delivery_id, a.attempts, now, a.error);
-  if (!dead || !*dead) return;
-  (void)tx.dead_letters().insert({.dead_id = util::random_id("dlq-"),
-                                  .delivery_id = a.delivery_id,
-                                  .event_id = a.event_id,
-                                  .rule = w.rule->rule.name,
-                                  .target = w.key,
-                                  .attempts = a.attempts,
-                                  .last_error = a.error,
-                                  .dead_ms = now});
+  if (!dead) return false;
+  if (!*dead) return true;
+  if (!tx.dead_letters().insert({.dead_id = util::random_id("dlq-"),
+                                 .delivery_id = a.delivery_id,
+                                 .event_id = a.event_id,
+                                 .rule = w.rule->rule.name,
+                                 .target = w.key,
+                                 .attempts = a.attempts,
+                                 .last_error = a.error,
+                                 .dead_ms = now})) {
+    return false;
+  }
   ++w.dead_lettered;
+  return true;
 }
 
 }  // namespace centli::events

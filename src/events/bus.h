@@ -62,6 +62,9 @@ struct BusOptions {
   std::int64_t backoff_cap_ms = limits::kBackoffCapMsDefault;
   // Archive retention: outbox rows older than this (and their deliveries) are swept.
   std::int64_t retention_days = limits::kArchiveRetentionDaysDefault;
+  // How long a claim keeps its deliveries from other claims (limits::kDeliveryLeaseMs); only
+  // tests shorten it (serve --test-delivery-lease-ms), to see a dead process's claim expire.
+  std::int64_t delivery_lease_ms = limits::kDeliveryLeaseMs;
   std::vector<Rule> rules;  // from --rules FILE; built-in consumer rules are added to these
 };
 
@@ -100,9 +103,10 @@ class Bus {
   // (chaining any commit listener already set). Fails with a message naming the bad rule.
   std::expected<void, std::string> start(BusOptions options);
   // Stops the dispatcher and workers without waiting for any target: no delivery is claimed or
-  // begun any more, webhook exchanges in flight are abandoned at once and left pending (made
-  // again after a restart: at least once), and outcomes already known are recorded. Returns
-  // within one store write per worker. Idempotent; the store must still be open.
+  // begun any more, webhook exchanges in flight are abandoned at once and given back pending,
+  // due at once (made again after a restart, or by another process: at least once), and
+  // outcomes already known are recorded. Returns within one store write per worker.
+  // Idempotent; the store must still be open.
   void stop();
 
   // Thread-safe snapshot of the per-target counters.

@@ -1,6 +1,6 @@
 // Small named values of the store itself (table meta): markers such as demo_loaded, the writer's
-// last probe (store.probe_ms), the dispatcher's cursor. Keys and values are text; docs/data.md
-// lists the keys in use.
+// last probe (store.probe_ms); SQLite's event dispatch cursor lives there too, kept by
+// store/sqlite/events.cc. Keys and values are text; docs/data.md lists the keys in use.
 #pragma once
 
 #include <optional>

@@ -198,10 +198,13 @@ inline constexpr std::size_t kEventsListMax = 1000;
 static_assert(kDeliveryAttemptsDefault <= kDeliveryAttemptsMax);
 static_assert(kBackoffCapMsDefault <= kBackoffCapMsMax);
 static_assert(kWebhookTimeoutMsMax <= kClientTimeoutMsMax);
-
-// The event dispatcher persists its position at least this often while passes create no
-// deliveries; a crash rescans at most this window, which inserts nothing twice.
-inline constexpr std::int64_t kDispatchCursorPersistMs = 1'000;
+// How long a worker's claim keeps its deliveries from every other claim (Deliveries::claim):
+// two of the longest webhook attempts, so a claim that is attempted at once always ends before
+// its lease, while deliveries of a process that died mid-attempt are delivered again by another
+// process (or after a restart) within a minute. A webhook worker claims only as many
+// deliveries as fit in the lease at its target's timeout (events/bus.cc).
+inline constexpr std::int64_t kDeliveryLeaseMs = 60'000;
+static_assert(kDeliveryLeaseMs >= 2 * kWebhookTimeoutMsMax);
 
 // --- marketplace ---
 // Units of one product in one purchase: a person's basket, not a wholesale order; it also keeps

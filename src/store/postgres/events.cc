@@ -1,6 +1,8 @@
 #include "store/postgres/events.h"
 
-#include "store/dispatch_cursor.h"
+#include <span>
+#include <string>
+
 #include "store/postgres/errors.h"
 
 namespace centli::store::postgres_impl {
@@ -21,23 +23,31 @@ constexpr const char* kListOutbox =
     "FROM outbox "
     "WHERE seq > $1 AND created_ms >= $2 AND ($3 = '' OR event_type = $3) "
     "AND ($4 = '' OR correlation_id = $4) ORDER BY seq LIMIT $5";
-// Retention: events past the cut that the dispatcher has seen, with nothing pending or dead.
+// Routing: `routed` (migration 5) marks the events the dispatcher has turned into deliveries;
+// the partial index outbox_unrouted holds only the others, so finding them stays cheap however
+// large the archive. seq comes from an IDENTITY handed out at INSERT, not at COMMIT, so a
+// cursor over seq would pass an event that commits after one with a higher seq: the mark is
+// per event instead. Read for a write, the events are locked and those another node's routing
+// write holds are skipped (SKIP LOCKED) rather than waited for: nodes share the work, no
+// dispatcher's batch waits on another's, and no event is routed by two nodes at once (delivery
+// inserts would be idempotent anyway, through deliveries_once, but a second node inserting the
+// same (event, target) would wait for the first node's whole batch to commit). A row another
+// node routed and committed meanwhile is re-checked against routed = 0 and left out.
+constexpr const char* kSelectUnrouted =
+    "SELECT seq, event_id, event_type, source, user_id, correlation_id, created_ms, envelope "
+    "FROM outbox WHERE routed = 0 ORDER BY seq LIMIT $1";
+constexpr const char* kSelectUnroutedForUpdate =
+    "SELECT seq, event_id, event_type, source, user_id, correlation_id, created_ms, envelope "
+    "FROM outbox WHERE routed = 0 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED";
+constexpr const char* kMarkRouted = "UPDATE outbox SET routed = 1 WHERE seq = ANY($1::bigint[])";
+// Retention: routed events past the cut, with nothing pending or dead.
 constexpr const char* kSweepDeliveries =
     "DELETE FROM deliveries WHERE status = 'delivered' AND seq IN (SELECT seq FROM outbox "
-    "WHERE created_ms < $1 AND seq <= $2)";
+    "WHERE created_ms < $1 AND routed = 1)";
 constexpr const char* kSweepOutbox =
-    "DELETE FROM outbox WHERE created_ms < $1 AND seq <= $2 AND NOT EXISTS "
+    "DELETE FROM outbox WHERE created_ms < $1 AND routed = 1 AND NOT EXISTS "
     "(SELECT 1 FROM deliveries d WHERE d.seq = outbox.seq)";
 
-constexpr const char* kSelectCursor = "SELECT value FROM meta WHERE key = $1";
-constexpr const char* kSelectCursorForUpdate = "SELECT value FROM meta WHERE key = $1 FOR UPDATE";
-// A write that decides on the cursor makes its row exist (0, as when absent) so that it can lock
-// it: two processes must not both decide from "absent".
-constexpr const char* kEnsureCursor =
-    "INSERT INTO meta (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING";
-constexpr const char* kUpsertCursor =
-    "INSERT INTO meta (key, value) VALUES ($1, $2) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 // SQLite's INSERT OR IGNORE: the conflict that can happen is the one on deliveries_once.
 constexpr const char* kInsertDelivery =
     "INSERT INTO deliveries (seq, event_id, rule, target, status, attempts, first_ms, "
@@ -48,20 +58,24 @@ constexpr const char* kSelectDue =
     "o.source, o.user_id, o.correlation_id, o.created_ms, o.envelope FROM deliveries d "
     "JOIN outbox o ON o.seq = d.seq WHERE d.target = $1 AND d.status = 'pending' "
     "AND d.next_ms <= $2 ORDER BY d.next_ms, d.delivery_id LIMIT $3";
-// kSelectDue for a write: the same rows, locked (only the deliveries; the events are not
-// changed by the bus) so that another process's outcome waits for this transaction. Without
-// concurrency it returns what kSelectDue returns. A row changed meanwhile is re-checked against
-// the WHERE after the wait, and the outer ORDER BY sorts by the values re-read (PostgreSQL
-// would otherwise keep the order of the values seen before the wait). Not SKIP LOCKED: that
-// would leave out due rows, which SQLite never does.
-constexpr const char* kSelectDueForUpdate =
-    "SELECT delivery_id, attempts, first_ms, replay, seq, event_id, event_type, source, "
-    "user_id, correlation_id, created_ms, envelope FROM ("
-    "SELECT d.delivery_id, d.attempts, d.first_ms, d.replay, d.next_ms, o.seq, o.event_id, "
-    "o.event_type, o.source, o.user_id, o.correlation_id, o.created_ms, o.envelope "
-    "FROM deliveries d JOIN outbox o ON o.seq = d.seq WHERE d.target = $1 "
-    "AND d.status = 'pending' AND d.next_ms <= $2 ORDER BY d.next_ms, d.delivery_id LIMIT $3 "
-    "FOR UPDATE OF d) due ORDER BY next_ms, delivery_id";
+// A claim: the due rows of the target, locked, those another node's claim holds skipped (SKIP
+// LOCKED: a queue, where waiting would only hand the second claimer rows the first one leased),
+// leased in the same statement. A row leased by a claim committed meanwhile is re-checked
+// against next_ms <= $2 and left out. Only the deliveries are locked: events do not change.
+constexpr const char* kClaim =
+    "WITH due AS (SELECT d.delivery_id, d.next_ms FROM deliveries d JOIN outbox o "
+    "ON o.seq = d.seq WHERE d.target = $1 AND d.status = 'pending' AND d.next_ms <= $2 "
+    "ORDER BY d.next_ms, d.delivery_id LIMIT $3 FOR UPDATE OF d SKIP LOCKED), "
+    "leased AS (UPDATE deliveries d SET next_ms = $4 FROM due "
+    "WHERE d.delivery_id = due.delivery_id "
+    "RETURNING d.delivery_id, d.attempts, d.first_ms, d.replay, d.seq, due.next_ms AS due_ms) "
+    "SELECT l.delivery_id, l.attempts, l.first_ms, l.replay, o.seq, o.event_id, o.event_type, "
+    "o.source, o.user_id, o.correlation_id, o.created_ms, o.envelope FROM leased l "
+    "JOIN outbox o ON o.seq = l.seq ORDER BY l.due_ms, l.delivery_id";
+// Only under the lease the releaser holds: a delivery claimed again since keeps its new lease.
+constexpr const char* kRelease =
+    "UPDATE deliveries SET next_ms = $3 WHERE delivery_id = $1 AND status = 'pending' "
+    "AND next_ms = $2";
 // The outcomes are conditions themselves (status = 'pending' in the UPDATE's WHERE, re-checked
 // after waiting for a concurrent writer of the row), so no row is read first.
 constexpr const char* kMarkDelivered =
@@ -153,6 +167,30 @@ Result<std::vector<OutboxEvent>> read_events(pg::Conn& conn, const char* sql,
   return read_all<OutboxEvent>(*rows, [](const pg::Rows& s, int r) { return read_event(s, r, 0); });
 }
 
+// Deliveries with their events: delivery_id, attempts, first_ms, replay, then the outbox columns.
+Result<std::vector<DueDelivery>> read_due(pg::Conn& conn, const char* sql,
+                                          const pg::Params& params) {
+  auto rows = run(conn, sql, params);
+  if (!rows) return std::unexpected(rows.error());
+  return read_all<DueDelivery>(*rows, [](const pg::Rows& s, int r) {
+    return DueDelivery{.delivery_id = s.int64(r, 0),
+                       .attempts = s.int64(r, 1),
+                       .first_ms = s.int64(r, 2),
+                       .replay = s.int64(r, 3) != 0,
+                       .event = read_event(s, r, 4)};
+  });
+}
+
+// `seqs` as a PostgreSQL array literal: {1,2,3}.
+std::string array_text(std::span<const std::int64_t> seqs) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(seqs[i]);
+  }
+  return out + "}";
+}
+
 // The number in the first column of the one row `sql` returns.
 Result<std::int64_t> scalar(pg::Conn& conn, const char* sql, const pg::Params& params) {
   auto rows = run(conn, sql, params);
@@ -185,28 +223,21 @@ Result<std::vector<OutboxEvent>> PgOutbox::list(const ArchiveFilter& f, std::int
                      pg::Params(f.after_seq, f.since_ms, f.event_type, f.correlation_id, limit));
 }
 
-Result<void> PgOutbox::sweep(std::int64_t cut_ms, std::int64_t seq_max) {
-  return exec(conn_, kSweepOutbox, pg::Params(cut_ms, seq_max));
+Result<std::vector<OutboxEvent>> PgOutbox::unrouted(std::int64_t limit) {
+  return read_events(conn_, writing_ ? kSelectUnroutedForUpdate : kSelectUnrouted,
+                     pg::Params(limit));
+}
+
+Result<void> PgOutbox::mark_routed(std::span<const std::int64_t> seqs) {
+  if (seqs.empty()) return {};
+  return exec(conn_, kMarkRouted, pg::Params(array_text(seqs)));
+}
+
+Result<void> PgOutbox::sweep(std::int64_t cut_ms) {
+  return exec(conn_, kSweepOutbox, pg::Params(cut_ms));
 }
 
 // --- deliveries ---
-
-Result<std::int64_t> PgDeliveries::dispatch_cursor() {
-  if (writing_) {
-    if (auto made = exec(conn_, kEnsureCursor, pg::Params(kDispatchCursorKey)); !made) {
-      return std::unexpected(made.error());
-    }
-  }
-  auto rows =
-      run(conn_, writing_ ? kSelectCursorForUpdate : kSelectCursor, pg::Params(kDispatchCursorKey));
-  if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return 0;
-  return dispatch_cursor_from_text(rows->text_view(0, 0));
-}
-
-Result<void> PgDeliveries::set_dispatch_cursor(std::int64_t seq) {
-  return exec(conn_, kUpsertCursor, pg::Params(kDispatchCursorKey, std::to_string(seq)));
-}
 
 Result<void> PgDeliveries::insert(const DeliveryDraft& d) {
   return exec(conn_, kInsertDelivery,
@@ -215,16 +246,18 @@ Result<void> PgDeliveries::insert(const DeliveryDraft& d) {
 
 Result<std::vector<DueDelivery>> PgDeliveries::due(std::string_view target, std::int64_t now_ms,
                                                    std::int64_t limit) {
-  auto rows =
-      run(conn_, writing_ ? kSelectDueForUpdate : kSelectDue, pg::Params(target, now_ms, limit));
-  if (!rows) return std::unexpected(rows.error());
-  return read_all<DueDelivery>(*rows, [](const pg::Rows& s, int r) {
-    return DueDelivery{.delivery_id = s.int64(r, 0),
-                       .attempts = s.int64(r, 1),
-                       .first_ms = s.int64(r, 2),
-                       .replay = s.int64(r, 3) != 0,
-                       .event = read_event(s, r, 4)};
-  });
+  return read_due(conn_, kSelectDue, pg::Params(target, now_ms, limit));
+}
+
+Result<std::vector<DueDelivery>> PgDeliveries::claim(std::string_view target, std::int64_t now_ms,
+                                                     std::int64_t lease_until_ms,
+                                                     std::int64_t limit) {
+  return read_due(conn_, kClaim, pg::Params(target, now_ms, limit, lease_until_ms));
+}
+
+Result<void> PgDeliveries::release(std::int64_t delivery_id, std::int64_t lease_until_ms,
+                                   std::int64_t now_ms) {
+  return exec(conn_, kRelease, pg::Params(delivery_id, lease_until_ms, now_ms));
 }
 
 Result<void> PgDeliveries::mark_delivered(std::int64_t delivery_id, std::int64_t attempts,
@@ -245,8 +278,8 @@ Result<bool> PgDeliveries::mark_dead(std::int64_t delivery_id, std::int64_t atte
   return rows->affected() != 0;
 }
 
-Result<void> PgDeliveries::sweep_delivered(std::int64_t cut_ms, std::int64_t seq_max) {
-  return exec(conn_, kSweepDeliveries, pg::Params(cut_ms, seq_max));
+Result<void> PgDeliveries::sweep_delivered(std::int64_t cut_ms) {
+  return exec(conn_, kSweepDeliveries, pg::Params(cut_ms));
 }
 
 Result<std::int64_t> PgDeliveries::add_replay(std::int64_t from_ms, std::int64_t to_ms,

@@ -1,7 +1,8 @@
 // The PostgreSQL schema: the same tables, columns and versions as SQLite's
-// (store/sqlite/migrations.cc). Money is BIGINT minor units, times BIGINT Unix ms; text that is
-// compared or ordered is COLLATE "C" (byte order, as SQLite's BINARY), so pages and cursors
-// order the same on both stores whatever the database's locale.
+// (store/sqlite/migrations.cc), plus version 5 (outbox.routed), which only PostgreSQL needs. Money
+// is BIGINT minor units, times BIGINT Unix ms; text that is compared or ordered is COLLATE "C"
+// (byte order, as SQLite's BINARY), so pages and cursors order the same on both stores whatever the
+// database's locale.
 #include "store/migrations.h"
 
 namespace centli::store::postgres_impl {
@@ -236,11 +237,26 @@ CREATE TABLE saga_steps (
 );
 )sql";
 
+// PostgreSQL only: SQLite's one writer routes in commit order and keeps a cursor instead. Several
+// processes on one database append events whose seq (an IDENTITY, handed out at INSERT) is not
+// their commit order, so each event is marked once routed (store/postgres/events.cc). Events the
+// single dispatcher of an older version had passed (its cursor, meta events.dispatch_seq) are
+// routed; the cursor goes.
+constexpr const char* kV5RoutedEvents = R"sql(
+ALTER TABLE outbox ADD COLUMN routed BIGINT NOT NULL DEFAULT 0 CHECK (routed IN (0, 1));
+UPDATE outbox SET routed = 1 WHERE seq <= COALESCE((SELECT value::bigint FROM meta
+  WHERE key = 'events.dispatch_seq' AND value ~ '^[0-9]{1,18}$'), 0);
+DELETE FROM meta WHERE key = 'events.dispatch_seq';
+CREATE INDEX outbox_unrouted ON outbox (seq) WHERE routed = 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "core banking and the six tables", kV1Core},
     {2, "event deliveries, dead letters, inbox, replay requests", kV2Events},
     {4, "marketplace holds, purchase saga steps", kV4Marketplace},
-    // Later versions append here, with the same numbers as SQLite's: never edit a shipped one.
+    {5, "routed mark on outbox events (PostgreSQL only)", kV5RoutedEvents},
+    // Later versions append here, with the same numbers as SQLite's for the same tables (5 is
+    // PostgreSQL's alone): never edit a shipped one.
 };
 
 }  // namespace

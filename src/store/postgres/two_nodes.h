@@ -1,7 +1,7 @@
 // For PostgreSQL's lock tests: two centli nodes (two stores on the URL of one scratch database)
-// and a way to make one node's write overlap the other's. The port's contract tests cannot show
-// locking: they have one node. Skips the test when no test PostgreSQL is set
-// (CENTLI_TEST_PG_URL_FILE, store/scratch_store.h).
+// and ways to make one node's write overlap the other's (and wait for it, or not). The port's
+// contract tests cannot show locking: they have one node. Skips the test when no test PostgreSQL is
+// set (CENTLI_TEST_PG_URL_FILE, store/scratch_store.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,6 +32,19 @@ class TwoNodes : public ::testing::Test {
   void overlap(const std::function<void(WriteTx&)>& first,
                const std::function<void(WriteTx&)>& second,
                const std::function<void(WriteTx&)>& then = {});
+
+  // Runs `first` in a write of node one and, while that write is still open, `second` in a write
+  // of node two; then lets node one's write commit. Expects both to commit and node two's not to
+  // wait for node one's (when it waits, node one is let go after a bound and the test fails):
+  // what SKIP LOCKED promises.
+  void beside(const std::function<void(WriteTx&)>& first,
+              const std::function<void(WriteTx&)>& second);
+
+  // Runs `first` in a write of node one, then `meanwhile` on this thread while that write is
+  // open, then `then` (if any) in the write, which commits; whether it committed.
+  bool with_node_one_open(const std::function<void(WriteTx&)>& first,
+                          const std::function<void()>& meanwhile,
+                          const std::function<void(WriteTx&)>& then);
 
   std::unique_ptr<ScratchStore> scratch_;  // node one
   std::unique_ptr<Store> second_;          // node two

@@ -15,6 +15,9 @@ constexpr const char* kLockWaiters =
 // How long another node's write may take to reach its lock wait before the test gives up: a
 // bound on failure, not a timing the test relies on.
 constexpr auto kLockWaitMax = std::chrono::seconds(10);
+// How long node two's write may take beside node one's open write before it counts as waiting:
+// a bound on failure (the write takes milliseconds), not a timing the tests rely on.
+constexpr auto kAloneMax = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -46,16 +49,15 @@ bool TwoNodes::someone_waits_on_a_lock() {
   return false;
 }
 
-void TwoNodes::overlap(const std::function<void(WriteTx&)>& first,
-                       const std::function<void(WriteTx&)>& second,
-                       const std::function<void(WriteTx&)>& then) {
+bool TwoNodes::with_node_one_open(const std::function<void(WriteTx&)>& first,
+                                  const std::function<void()>& meanwhile,
+                                  const std::function<void(WriteTx&)>& then) {
   std::promise<void> inside;
   std::promise<void> go_on;
   auto go_on_future = go_on.get_future().share();
-  bool first_committed = false;
-  bool second_committed = false;
+  bool committed = false;
   std::thread one([&] {
-    first_committed = (*scratch_)->write_sync([&](WriteTx& tx) {
+    committed = (*scratch_)->write_sync([&](WriteTx& tx) {
       first(tx);
       inside.set_value();
       go_on_future.wait();
@@ -63,14 +65,45 @@ void TwoNodes::overlap(const std::function<void(WriteTx&)>& first,
     });
   });
   inside.get_future().wait();
-  std::thread two([&] { second_committed = second_->write_sync(second); });
-  const bool waited = someone_waits_on_a_lock();
+  meanwhile();
   go_on.set_value();
   one.join();
+  return committed;
+}
+
+void TwoNodes::overlap(const std::function<void(WriteTx&)>& first,
+                       const std::function<void(WriteTx&)>& second,
+                       const std::function<void(WriteTx&)>& then) {
+  bool second_committed = false;
+  bool waited = false;
+  std::thread two;
+  const bool first_committed = with_node_one_open(
+      first,
+      [&] {
+        two = std::thread([&] { second_committed = second_->write_sync(second); });
+        waited = someone_waits_on_a_lock();
+      },
+      then);
   two.join();
   EXPECT_TRUE(waited) << "node two's write did not wait for node one's";
   EXPECT_TRUE(first_committed);
   EXPECT_TRUE(second_committed);
+}
+
+void TwoNodes::beside(const std::function<void(WriteTx&)>& first,
+                      const std::function<void(WriteTx&)>& second) {
+  std::future<bool> two;
+  bool alone = false;
+  const bool first_committed = with_node_one_open(
+      first,
+      [&] {
+        two = std::async(std::launch::async, [&] { return second_->write_sync(second); });
+        alone = two.wait_for(kAloneMax) == std::future_status::ready;
+      },
+      {});
+  EXPECT_TRUE(alone) << "node two's write waited for node one's";
+  EXPECT_TRUE(two.get());
+  EXPECT_TRUE(first_committed);
 }
 
 }  // namespace centli::store::testing

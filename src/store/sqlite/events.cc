@@ -1,6 +1,7 @@
 #include "store/sqlite/events.h"
 
-#include "store/dispatch_cursor.h"
+#include <charconv>
+
 #include "store/sqlite/errors.h"
 #include "store/sqlite/meta.h"
 
@@ -22,12 +23,21 @@ constexpr const char* kListOutbox =
     "FROM outbox "
     "WHERE seq > ?1 AND created_ms >= ?2 AND (?3 = '' OR event_type = ?3) "
     "AND (?4 = '' OR correlation_id = ?4) ORDER BY seq LIMIT ?5";
-// Retention: events past the cut that the dispatcher has seen, with nothing pending or dead.
+// The dispatcher's position (meta events.dispatch_seq, decimal text): the last seq routed. One
+// writer and seq in commit order make it exact: every event up to it is routed, none after.
+constexpr const char* kDispatchCursorKey = "events.dispatch_seq";
+constexpr const char* kSelectUnrouted =
+    "SELECT seq, event_id, event_type, source, user_id, correlation_id, created_ms, envelope "
+    "FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+// Retention: routed events past the cut with nothing pending or dead. Without a cursor (never
+// routed, or not a number) nothing is routed: the comparison with NULL keeps every row.
 constexpr const char* kSweepDeliveries =
     "DELETE FROM deliveries WHERE status = 'delivered' AND seq IN (SELECT seq FROM outbox "
-    "WHERE created_ms < ?1 AND seq <= ?2)";
+    "WHERE created_ms < ?1 AND seq <= (SELECT CAST(value AS INTEGER) FROM meta "
+    "WHERE key = 'events.dispatch_seq'))";
 constexpr const char* kSweepOutbox =
-    "DELETE FROM outbox WHERE created_ms < ?1 AND seq <= ?2 AND NOT EXISTS "
+    "DELETE FROM outbox WHERE created_ms < ?1 AND seq <= (SELECT CAST(value AS INTEGER) FROM "
+    "meta WHERE key = 'events.dispatch_seq') AND NOT EXISTS "
     "(SELECT 1 FROM deliveries d WHERE d.seq = outbox.seq)";
 
 constexpr const char* kInsertDelivery =
@@ -38,6 +48,15 @@ constexpr const char* kSelectDue =
     "o.source, o.user_id, o.correlation_id, o.created_ms, o.envelope FROM deliveries d "
     "JOIN outbox o ON o.seq = d.seq WHERE d.target = ?1 AND d.status = 'pending' "
     "AND d.next_ms <= ?2 ORDER BY d.next_ms, d.delivery_id LIMIT ?3";
+// A claim is kSelectDue then this lease of the same rows, in one write: with one writer nothing
+// changes between the two statements, so no row needs a lock.
+constexpr const char* kLeaseDue =
+    "UPDATE deliveries SET next_ms = ?4 WHERE delivery_id IN (SELECT d.delivery_id "
+    "FROM deliveries d JOIN outbox o ON o.seq = d.seq WHERE d.target = ?1 "
+    "AND d.status = 'pending' AND d.next_ms <= ?2 ORDER BY d.next_ms, d.delivery_id LIMIT ?3)";
+constexpr const char* kRelease =
+    "UPDATE deliveries SET next_ms = ?3 WHERE delivery_id = ?1 AND status = 'pending' "
+    "AND next_ms = ?2";
 constexpr const char* kMarkDelivered =
     "UPDATE deliveries SET status = 'delivered', attempts = ?2, updated_ms = ?3, "
     "last_error = '' WHERE delivery_id = ?1 AND status = 'pending'";
@@ -95,6 +114,21 @@ OutboxEvent read_event(const sqlite::Stmt& st, int at) {
 
 Result<std::vector<OutboxEvent>> read_events(sqlite::Stmt& st) {
   return read_all<OutboxEvent>(st, [](const sqlite::Stmt& s) { return read_event(s, 0); });
+}
+
+// The dispatcher's position; 0 before the first event is routed.
+Result<std::int64_t> dispatch_cursor(sqlite::Db& db) {
+  auto value = SqliteMeta(db).get(kDispatchCursorKey);
+  if (!value) return std::unexpected(value.error());
+  if (!*value) return 0;
+  const std::string& text = **value;
+  std::int64_t seq = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return std::unexpected(Error{Error::Kind::kFailed,
+                                 std::string("meta ") + kDispatchCursorKey + " is not a number"});
+  }
+  return seq;
 }
 
 Result<void> exec(sqlite::Stmt& st) {
@@ -163,25 +197,28 @@ Result<std::vector<OutboxEvent>> SqliteOutbox::list(const ArchiveFilter& f, std:
   return read_events(*st);
 }
 
-Result<void> SqliteOutbox::sweep(std::int64_t cut_ms, std::int64_t seq_max) {
+Result<std::vector<OutboxEvent>> SqliteOutbox::unrouted(std::int64_t limit) {
+  auto cursor = dispatch_cursor(db_);
+  if (!cursor) return std::unexpected(cursor.error());
+  auto st = db_.prepare(kSelectUnrouted);
+  if (!st) return failed<std::vector<OutboxEvent>>(st.error());
+  st->bind(1, *cursor).bind(2, limit);
+  return read_events(*st);
+}
+
+Result<void> SqliteOutbox::mark_routed(std::span<const std::int64_t> seqs) {
+  if (seqs.empty()) return {};
+  return SqliteMeta(db_).put(kDispatchCursorKey, std::to_string(seqs.back()));
+}
+
+Result<void> SqliteOutbox::sweep(std::int64_t cut_ms) {
   auto st = db_.prepare(kSweepOutbox);
   if (!st) return failed(st.error());
-  st->bind(1, cut_ms).bind(2, seq_max);
+  st->bind(1, cut_ms);
   return exec(*st);
 }
 
 // --- deliveries ---
-
-Result<std::int64_t> SqliteDeliveries::dispatch_cursor() {
-  auto value = SqliteMeta(db_).get(kDispatchCursorKey);
-  if (!value) return std::unexpected(value.error());
-  if (!*value) return 0;
-  return dispatch_cursor_from_text(**value);
-}
-
-Result<void> SqliteDeliveries::set_dispatch_cursor(std::int64_t seq) {
-  return SqliteMeta(db_).put(kDispatchCursorKey, std::to_string(seq));
-}
 
 Result<void> SqliteDeliveries::insert(const DeliveryDraft& d) {
   auto st = db_.prepare(kInsertDelivery);
@@ -207,6 +244,27 @@ Result<std::vector<DueDelivery>> SqliteDeliveries::due(std::string_view target, 
                        .replay = s.int64(3) != 0,
                        .event = read_event(s, 4)};
   });
+}
+
+Result<std::vector<DueDelivery>> SqliteDeliveries::claim(std::string_view target,
+                                                         std::int64_t now_ms,
+                                                         std::int64_t lease_until_ms,
+                                                         std::int64_t limit) {
+  auto rows = due(target, now_ms, limit);
+  if (!rows || rows->empty()) return rows;
+  auto st = db_.prepare(kLeaseDue);
+  if (!st) return failed<std::vector<DueDelivery>>(st.error());
+  st->bind(1, target).bind(2, now_ms).bind(3, limit).bind(4, lease_until_ms);
+  if (auto r = st->exec(); !r) return failed<std::vector<DueDelivery>>(r.error());
+  return rows;
+}
+
+Result<void> SqliteDeliveries::release(std::int64_t delivery_id, std::int64_t lease_until_ms,
+                                       std::int64_t now_ms) {
+  auto st = db_.prepare(kRelease);
+  if (!st) return failed(st.error());
+  st->bind(1, delivery_id).bind(2, lease_until_ms).bind(3, now_ms);
+  return exec(*st);
 }
 
 Result<void> SqliteDeliveries::mark_delivered(std::int64_t delivery_id, std::int64_t attempts,
@@ -235,10 +293,10 @@ Result<bool> SqliteDeliveries::mark_dead(std::int64_t delivery_id, std::int64_t 
   return db_.changes() != 0;
 }
 
-Result<void> SqliteDeliveries::sweep_delivered(std::int64_t cut_ms, std::int64_t seq_max) {
+Result<void> SqliteDeliveries::sweep_delivered(std::int64_t cut_ms) {
   auto st = db_.prepare(kSweepDeliveries);
   if (!st) return failed(st.error());
-  st->bind(1, cut_ms).bind(2, seq_max);
+  st->bind(1, cut_ms);
   return exec(*st);
 }
 

@@ -245,7 +245,8 @@ constexpr Migration kMigrations[] = {
     {1, "core banking and the six tables", kV1Core},
     {2, "event deliveries, dead letters, inbox, replay requests", kV2Events},
     {4, "marketplace holds, purchase saga steps", kV4Marketplace},
-    // Later versions append here: never edit a migration that has shipped.
+    // Later versions append here: never edit a migration that has shipped. 5 is PostgreSQL's
+    // alone (outbox.routed); the next one here is 6.
 };
 
 }  // namespace
