@@ -29,19 +29,27 @@ constexpr const char* kSelectAccountsOfUserForUpdate = CENTLI_ACCOUNT_COLUMNS
 
 constexpr const char* kSelectDaily =
     "SELECT amount_minor FROM daily_outflow WHERE user_id = $1 AND day = $2";
-constexpr const char* kEnsureDaily =
+// In a write, the day's row is made to exist and locked in one statement: the conflict branch
+// locks the row another process may have just inserted (waiting for its commit) and returns
+// its latest value, so two processes can never both decide from "no row" or from a stale one.
+constexpr const char* kLockDaily =
     "INSERT INTO daily_outflow (user_id, day, amount_minor) VALUES ($1, $2, 0) "
-    "ON CONFLICT (user_id, day) DO NOTHING";
-constexpr const char* kSelectDailyForUpdate =
-    "SELECT amount_minor FROM daily_outflow WHERE user_id = $1 AND day = $2 FOR UPDATE";
-constexpr const char* kUpsertDaily =
-    "INSERT INTO daily_outflow (user_id, day, amount_minor) VALUES ($1, $2, $3) "
-    "ON CONFLICT (user_id, day) DO UPDATE SET amount_minor = excluded.amount_minor";
-constexpr const char* kUpdatePosted = "UPDATE accounts SET posted_minor = $2 WHERE account_id = $1";
-constexpr const char* kInsertEntry =
+    "ON CONFLICT (user_id, day) DO UPDATE SET amount_minor = daily_outflow.amount_minor "
+    "RETURNING amount_minor";
+// A posting in one statement (one round trip): both balances, the person's outflow when $19 is
+// not empty, and both entries, the debit first so that it takes the lower seq. The
+// sub-statements touch different rows, so the order PostgreSQL runs them in does not matter.
+constexpr const char* kPost =
+    "WITH source AS (UPDATE accounts SET posted_minor = $11 WHERE account_id = $8), "
+    "target AS (UPDATE accounts SET posted_minor = $17 WHERE account_id = $14), "
+    "outflow AS (INSERT INTO daily_outflow (user_id, day, amount_minor) "
+    "SELECT $19, $20, $21 WHERE $19 <> '' "
+    "ON CONFLICT (user_id, day) DO UPDATE SET amount_minor = excluded.amount_minor) "
     "INSERT INTO transactions (transaction_id, transfer_id, account_id, user_id, timestamp_ms, "
     "kind, direction, amount_minor, currency, balance_after_minor, counterparty, description, "
-    "correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    "correlation_id) VALUES "
+    "($7, $1, $8, $9, $2, $3, 'debit', $4, $10, $11, $12, $5, $6), "
+    "($13, $1, $14, $15, $2, $3, 'credit', $4, $16, $17, $18, $5, $6)";
 // The row comparison on (timestamp_ms, seq) after the equality on the first column is a range
 // of the indexes transactions_by_account and transactions_by_user, read backwards.
 constexpr const char* kSelectHistoryOfAccount =
@@ -85,24 +93,6 @@ HistoryEntry read_entry(const pg::Rows& rows, int r) {
                       .description = rows.text(r, 11)};
 }
 
-Result<void> insert_entry(pg::Conn& conn, const Posting& p, const ledger::AccountState& account,
-                          std::string_view direction, std::int64_t balance_after,
-                          std::string_view counterparty) {
-  auto r =
-      run(conn, kInsertEntry,
-          pg::Params(util::random_id("txn-"), p.transfer_id, account.account_id, account.user_id,
-                     p.timestamp_ms, p.kind, direction, p.amount_minor, account.currency,
-                     balance_after, counterparty, p.description, p.correlation_id));
-  if (!r) return std::unexpected(r.error());
-  return {};
-}
-
-Result<void> set_posted(pg::Conn& conn, std::string_view account_id, std::int64_t posted) {
-  auto r = run(conn, kUpdatePosted, pg::Params(account_id, posted));
-  if (!r) return std::unexpected(r.error());
-  return {};
-}
-
 }  // namespace
 
 Result<void> PgAccounts::insert(const NewAccount& a) {
@@ -129,11 +119,7 @@ Result<std::vector<ledger::AccountState>> PgAccounts::of_user(std::string_view u
 }
 
 Result<std::int64_t> PgAccounts::daily_outflow(std::string_view user_id, std::string_view day) {
-  const pg::Params params(user_id, day);
-  if (writing_) {
-    if (auto made = run(conn_, kEnsureDaily, params); !made) return std::unexpected(made.error());
-  }
-  auto rows = run(conn_, writing_ ? kSelectDailyForUpdate : kSelectDaily, params);
+  auto rows = run(conn_, writing_ ? kLockDaily : kSelectDaily, pg::Params(user_id, day));
   if (!rows) return std::unexpected(rows.error());
   return rows->empty() ? 0 : rows->int64(0, 0);
 }
@@ -143,22 +129,16 @@ Result<void> PgAccounts::post(const Posting& p) {
   // Double entry: what leaves the source is exactly what reaches the target.
   CENTLI_ASSERT(p.source->posted_minor - p.source_posted_after ==
                 p.target_posted_after - p.target->posted_minor);
-  if (auto r = set_posted(conn_, p.source->account_id, p.source_posted_after); !r) return r;
-  if (auto r = set_posted(conn_, p.target->account_id, p.target_posted_after); !r) return r;
-  if (auto r =
-          insert_entry(conn_, p, *p.source, "debit", p.source_posted_after, p.source_counterparty);
-      !r) {
-    return r;
-  }
-  if (auto r =
-          insert_entry(conn_, p, *p.target, "credit", p.target_posted_after, p.target_counterparty);
-      !r) {
-    return r;
-  }
-  if (!p.daily_user_id.empty()) {
-    auto r = run(conn_, kUpsertDaily, pg::Params(p.daily_user_id, p.day, p.daily_used_after));
-    if (!r) return std::unexpected(r.error());
-  }
+  const ledger::AccountState& src = *p.source;
+  const ledger::AccountState& dst = *p.target;
+  auto r = run(conn_, kPost,
+               pg::Params(p.transfer_id, p.timestamp_ms, p.kind, p.amount_minor, p.description,
+                          p.correlation_id, util::random_id("txn-"), src.account_id, src.user_id,
+                          src.currency, p.source_posted_after, p.source_counterparty,
+                          util::random_id("txn-"), dst.account_id, dst.user_id, dst.currency,
+                          p.target_posted_after, p.target_counterparty, p.daily_user_id, p.day,
+                          p.daily_used_after));
+  if (!r) return std::unexpected(r.error());
   return {};
 }
 

@@ -143,22 +143,126 @@ std::expected<Rows, PgError> Conn::check(PGresult* result) {
 }
 
 std::expected<Rows, PgError> Conn::exec(const char* sql) {
-  if (!ok()) return std::unexpected(PgError{"", error(), true});
+  if (!ok()) {
+    deferred_.clear();
+    return std::unexpected(PgError{"", error(), true});
+  }
+  if (!deferred_.empty()) {
+    // Several statements in one text cannot join a pipeline: the deferred ones go first.
+    if (std::string_view(sql).find(';') != std::string_view::npos) {
+      if (auto sent = flush(); !sent) return std::unexpected(sent.error());
+    } else {
+      return pipelined(sql, nullptr);
+    }
+  }
   return check(PQexec(conn_, sql));
 }
 
-std::expected<Rows, PgError> Conn::query(const char* sql, const Params& params) {
-  if (!ok()) return std::unexpected(PgError{"", error(), true});
-  auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = "s" + std::to_string(prepared_.size());
+std::expected<std::string, PgError> Conn::statement(const char* sql, bool send) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  std::string name = "s" + std::to_string(next_statement_++);
+  if (send) {
+    if (PQsendPrepare(conn_, name.c_str(), sql, 0, nullptr) != 1) {
+      return std::unexpected(PgError{"", error(), !ok()});
+    }
+  } else {
     auto made = check(PQprepare(conn_, name.c_str(), sql, 0, nullptr));
     if (!made) return std::unexpected(made.error());
-    it = prepared_.emplace(sql, std::move(name)).first;
   }
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+std::expected<Rows, PgError> Conn::query(const char* sql, const Params& params) {
+  if (!ok()) {
+    deferred_.clear();
+    return std::unexpected(PgError{"", error(), true});
+  }
+  if (!deferred_.empty()) return pipelined(sql, &params);
+  auto name = statement(sql, false);
+  if (!name) return std::unexpected(name.error());
   const auto values = params.pointers();
   return check(
-      PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0));
+      PQexecPrepared(conn_, name->c_str(), params.size(), values.data(), nullptr, nullptr, 0));
+}
+
+std::expected<void, PgError> Conn::flush() {
+  if (deferred_.empty()) return {};
+  if (!ok()) {
+    deferred_.clear();
+    return std::unexpected(PgError{"", error(), true});
+  }
+  auto r = pipelined(nullptr, nullptr);
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+std::expected<Rows, PgError> Conn::pipelined(const char* sql, const Params* params) {
+  std::vector<const char*> queued;
+  queued.swap(deferred_);
+  const auto lost = [this] {
+    // A connection that broke mid-pipeline is given up: it cannot leave pipeline mode cleanly.
+    PgError e{"", error(), true};
+    if (e.message.empty()) e.message = "the connection failed in the middle of a pipeline";
+    PQfinish(conn_);
+    conn_ = nullptr;
+    reason_ = e.message;
+    prepared_.clear();
+    return std::unexpected(std::move(e));
+  };
+  if (PQenterPipelineMode(conn_) != 1) return lost();
+  int commands = 0;
+  for (const char* q : queued) {
+    if (PQsendQueryParams(conn_, q, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) return lost();
+    ++commands;
+  }
+  bool known = true;
+  if (sql != nullptr && params != nullptr) {
+    known = prepared_.contains(sql);
+    auto name = statement(sql, true);
+    if (!name) return lost();
+    if (!known) ++commands;  // the PREPARE's own result comes first
+    const auto values = params->pointers();
+    if (PQsendQueryPrepared(conn_, name->c_str(), params->size(), values.data(), nullptr, nullptr,
+                            0) != 1) {
+      return lost();
+    }
+    ++commands;
+  } else if (sql != nullptr) {
+    if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) return lost();
+    ++commands;
+  }
+  if (PQpipelineSync(conn_) != 1) return lost();
+  // Each command's result, then a null; then the sync. The first failure wins; what follows a
+  // failure is aborted and says nothing more.
+  std::optional<PgError> failure;
+  std::optional<Rows> last;
+  for (int i = 0; i < commands; ++i) {
+    for (PGresult* r = PQgetResult(conn_); r != nullptr; r = PQgetResult(conn_)) {
+      const auto status = PQresultStatus(r);
+      if (status == PGRES_PIPELINE_ABORTED) {
+        PQclear(r);
+        continue;
+      }
+      auto checked = check(r);  // takes r
+      if (!checked) {
+        if (!failure) failure = checked.error();
+      } else if (i == commands - 1) {
+        last = std::move(*checked);
+      }
+    }
+  }
+  PGresult* sync = PQgetResult(conn_);
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync != nullptr) PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) return lost();
+  if (failure) {
+    // A statement prepared in this round trip may not exist: prepare it again next time.
+    if (sql != nullptr && params != nullptr) prepared_.erase(sql);
+    return std::unexpected(std::move(*failure));
+  }
+  if (!last) return std::unexpected(PgError{"", "no result from the pipeline", false});
+  return std::move(*last);
 }
 
 std::expected<std::string, std::string> redacted(const std::string& url) {

@@ -107,13 +107,32 @@ class Conn {
   // address.
   std::expected<Rows, PgError> query(const char* sql, const Params& params = Params());
 
+  // Queues a statement without parameters whose only answer that matters is a failure
+  // (SAVEPOINT, RELEASE SAVEPOINT): it goes with the next statement, in one round trip (libpq's
+  // pipeline mode), and its failure becomes that statement's failure. `sql` has static storage.
+  void defer(const char* sql) { deferred_.push_back(sql); }
+  // The last deferred statement, if it is still waiting to be sent.
+  const char* last_deferred() const { return deferred_.empty() ? nullptr : deferred_.back(); }
+  void drop_last_deferred() { deferred_.pop_back(); }
+  // Sends the deferred statements now (one round trip), so that the transaction's state is known.
+  std::expected<void, PgError> flush();
+
  private:
   Conn(PGconn* conn, std::string reason) : conn_(conn), reason_(std::move(reason)) {}
   std::expected<Rows, PgError> check(PGresult* result);
+  // The prepared statement's name for `sql`, preparing it in the current round trip when new
+  // (`send`: queue the PREPARE in pipeline mode instead of running it).
+  std::expected<std::string, PgError> statement(const char* sql, bool send);
+  // Sends the deferred statements, then `sql` (a prepared statement with `params`, or plain when
+  // params is null; none at all when sql is null), in pipeline mode; returns the first failure
+  // or sql's rows.
+  std::expected<Rows, PgError> pipelined(const char* sql, const Params* params);
 
   PGconn* conn_;
   std::string reason_;  // why there is no connection, when conn_ is null
   std::unordered_map<const char*, std::string> prepared_;  // SQL constant -> statement name
+  std::vector<const char*> deferred_;
+  int next_statement_ = 0;  // names s0, s1, ...: never reused on this connection
 };
 
 // `url` without its password, for messages and logs; nullopt when it is not a connection

@@ -10,6 +10,7 @@ namespace centli::store::postgres_impl {
 namespace {
 
 constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+constexpr const char* kBegin = "BEGIN";
 // Every process that migrates takes this lock first (the number is centli's own), so nodes that
 // start together apply each migration once.
 constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(7261746501)";
@@ -114,11 +115,14 @@ GroupCommitStore::BatchOutcome PgStore::run_batch(std::vector<WriteJob>& batch,
   // After a lost connection (a restart, a failover, a cut), the next batch connects afresh.
   if (!writer_->ok()) writer_ = pg::Conn::connect(url_);
   if (!writer_->ok()) return {.error = writer_->error()};
-  if (auto begun = writer_->exec("BEGIN"); !begun) return {.error = begun.error().message};
+  // BEGIN goes with the batch's first statement.
+  writer_->defer(kBegin);
   {
     WriteTxImpl tx(*writer_, now_ms);
     for (WriteJob& job : batch) job.run(tx);
   }
+  // The savepoints still deferred, so that the transaction's state is known.
+  if (auto sent = writer_->flush(); !sent && !writer_->ok()) return {.error = sent.error().message};
   // A statement that failed outside any savepoint aborted the whole transaction: its COMMIT
   // would only roll back, so nothing of the batch is kept and every command hears so.
   if (writer_->transaction_failed()) {

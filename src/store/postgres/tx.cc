@@ -1,22 +1,41 @@
 #include "store/postgres/tx.h"
 
-#include "store/postgres/errors.h"
-
 namespace centli::store::postgres_impl {
 
+namespace {
+
+// Savepoints go with the command's next statement (pg::Conn::defer): a command costs no round
+// trip of its own for them. A savepoint nothing was sent inside is simply dropped.
+constexpr const char* kSavepoint = "SAVEPOINT sp";
+constexpr const char* kRelease = "RELEASE SAVEPOINT sp";
+constexpr const char* kRollbackTo = "ROLLBACK TO SAVEPOINT sp";
+
+}  // namespace
+
 Result<void> WriteTxImpl::savepoint_begin() {
-  if (auto r = conn_.exec("SAVEPOINT sp"); !r) return failed(r.error());
+  conn_.defer(kSavepoint);
   return {};
 }
 
 Result<void> WriteTxImpl::savepoint_release() {
-  if (auto r = conn_.exec("RELEASE SAVEPOINT sp"); !r) return failed(r.error());
+  // Its failure (a lost connection, a transaction already failed) fails the next statement or
+  // the batch's COMMIT, which then keeps nothing.
+  if (conn_.last_deferred() == kSavepoint) {
+    conn_.drop_last_deferred();
+  } else {
+    conn_.defer(kRelease);
+  }
   return {};
 }
 
 void WriteTxImpl::savepoint_rollback() {
   // Also after a failed statement: rolling back to the savepoint makes the batch usable again.
-  (void)conn_.exec("ROLLBACK TO SAVEPOINT sp; RELEASE SAVEPOINT sp");
+  if (conn_.last_deferred() == kSavepoint) {
+    conn_.drop_last_deferred();
+    return;
+  }
+  conn_.defer(kRollbackTo);
+  conn_.defer(kRelease);
 }
 
 }  // namespace centli::store::postgres_impl
