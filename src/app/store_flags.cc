@@ -7,25 +7,14 @@
 
 namespace centli::app {
 
-namespace {
-
-bool postgres_url(std::string_view s) {
-  return s.starts_with("postgresql://") || s.starts_with("postgres://");
-}
-
-}  // namespace
-
 void add_store_flags(CLI::App* cmd, StoreFlags& flags, const std::string& data_help) {
   // The environment is read after parsing, not by CLI11: a flag on the command line wins over
   // either variable, and only the two flags together are refused.
   auto* data = cmd->add_option("--data", flags.data, data_help + " (env CENTLI_DATA)");
-  auto* url = cmd->add_option("--store", flags.url,
-                              "PostgreSQL database shared by several centli processes, "
-                              "postgresql://user:password@host:port/dbname, instead of --data "
-                              "(env CENTLI_STORE)");
+  auto* url = cmd->add_option("--store", flags.url, store::shared_store_help());
   data->excludes(url);
   cmd->add_option("--store-pool", flags.pool,
-                  "PostgreSQL read connections this process may hold (default " +
+                  "Read connections to the --store database this process may hold (default " +
                       std::to_string(limits::kStorePoolDefault) + ")")
       ->envname("CENTLI_STORE_POOL")
       ->check(CLI::Range(std::size_t{1}, limits::kStorePoolMax));
@@ -39,8 +28,10 @@ void add_store_flags(CLI::App* cmd, StoreFlags& flags, const std::string& data_h
         flags.data = dir;
       }
     }
-    if (!flags.url.empty() && !postgres_url(flags.url)) {
-      throw CLI::ValidationError("--store", "must be a postgresql:// URL");
+    if (!flags.url.empty()) {
+      if (std::string why = store::shared_store_url_problem(flags.url); !why.empty()) {
+        throw CLI::ValidationError("--store", why);
+      }
     }
   });
 }

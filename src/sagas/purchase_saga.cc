@@ -176,8 +176,9 @@ std::expected<void, Error> credit_cashback(store::WriteTx& tx, const Purchase& p
   if (p.cashback_minor <= 0) return {};
   auto retailer = load_retailer(tx, p);
   if (!retailer) return std::unexpected(retailer.error());
-  // Each load is checked before the next: after a failed statement (a deadlock broken by
-  // PostgreSQL) the transaction refuses every statement until the savepoint rolls back.
+  // Each load is checked before the next: after a failed statement (a deadlock between nodes,
+  // broken by the database) a shared store refuses every statement until the savepoint rolls
+  // back.
   auto source = market::load_account(tx, retailer->settlement_account_id);
   if (!source) return std::unexpected(source.error());
   auto target = market::load_account(tx, p.account_id);

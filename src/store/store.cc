@@ -12,6 +12,16 @@ std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOption
   return sqlite_impl::SqliteStore::open(options);
 }
 
+std::string shared_store_help() {
+  return "PostgreSQL database shared by several centli processes, "
+         "postgresql://user:password@host:port/dbname, instead of --data (env CENTLI_STORE)";
+}
+
+std::string shared_store_url_problem(std::string_view url) {
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return "";
+  return "must be a postgresql:// URL";
+}
+
 bool Store::write_sync(const std::function<void(WriteTx&)>& fn) {
   std::promise<bool> done;
   auto fut = done.get_future();

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "store/port.h"
 
@@ -59,6 +60,10 @@ class Reader {
  private:
   std::unique_ptr<Lease> lease_;
 };
+
+// What --store takes, for a command's help; and why `url` is not such a store, or empty.
+std::string shared_store_help();
+std::string shared_store_url_problem(std::string_view url);
 
 class Store {
  public:

@@ -51,7 +51,7 @@ inline constexpr int kShutdownMsMax = 8'000;
 static_assert(kShutdownGraceMs < kShutdownMsMax);
 
 // --- store ---
-// Commands folded into one SQLite transaction: large enough to amortize one fsync over many
+// Commands folded into one store transaction: large enough to amortize one fsync over many
 // transfers, small enough that one batch holds the writer for a few milliseconds at most.
 inline constexpr std::size_t kWriteBatchMax = 512;
 // Commands waiting for the writer; past this the caller gets 503 instead of unbounded memory.
@@ -70,9 +70,9 @@ inline constexpr std::int64_t kWalFileBytesMax = 64LL * 1024 * 1024;
 // batch of commands, so the server turns ready by itself about a second after space returns;
 // one tiny write a second is nothing next to the traffic it stands in for.
 inline constexpr int kStoreProbeIntervalMs = 1'000;
-// PostgreSQL: read connections a node keeps open by default (--store-pool), and the most it may
-// be given; each is a server process on the database, so the sum over nodes must stay within
-// the server's max_connections. The writer has one connection of its own besides.
+// A shared store (--store URL): read connections a node keeps open by default (--store-pool),
+// and the most it may be given; each is a server process on the database, so the sum over
+// nodes must stay within the server's max_connections. The writer has one connection besides.
 inline constexpr std::size_t kStorePoolDefault = 16;
 inline constexpr std::size_t kStorePoolMax = 256;
 // A read that finds every pooled connection lent waits this long for one, then answers 503.
@@ -242,7 +242,7 @@ inline constexpr std::int64_t kPurchaseWaitMsMax = 30'000;
 // holding memory and a request slot.
 inline constexpr std::size_t kPurchaseWaitersMax = 1'024;
 // How often the saga's thread looks at waiting purchases and due holds: short next to a
-// person's patience, long next to one SQLite read.
+// person's patience, long next to one store read.
 inline constexpr std::int64_t kSagaPollMs = 10;
 // Expired holds voided in one sweeper transaction, so a backlog never holds the writer long.
 inline constexpr std::int64_t kHoldSweepRowsMax = 100;
