@@ -215,11 +215,17 @@ std::expected<Reply, Error> run_transfer(const TransferRequest& r, const Banking
   auto target = tx.accounts().load(dest->account_id);
   if (!target) return std::unexpected(store_error(target.error()));
   const std::string day = util::day_of(tx.now_ms(), cfg.day_offset_minutes);
-  auto used = tx.accounts().daily_outflow(r.user_id, day);
-  if (!used) return std::unexpected(store_error(used.error()));
+  // The day's outflow is read (and on a shared store locked) only when this transfer counts
+  // toward it; when either account is missing the checks refuse before the daily limit.
+  std::int64_t used = 0;
+  if (*source && *target && ledger::counts_toward_daily(**source, **target, dest->kind)) {
+    auto read = tx.accounts().daily_outflow(r.user_id, day);
+    if (!read) return std::unexpected(store_error(read.error()));
+    used = *read;
+  }
   auto plan = ledger::check_transfer(
       *source, dest->account_id, *target,
-      ledger::TransferCheck{r.user_id, r.currency, r.amount_minor, *used, dest->kind},
+      ledger::TransferCheck{r.user_id, r.currency, r.amount_minor, used, dest->kind},
       ledger::TransferLimits{cfg.transfer_amount_minor_max, cfg.daily_outflow_minor_max});
   if (!plan) {
     Error e = plan.error();

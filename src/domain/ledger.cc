@@ -58,6 +58,11 @@ std::int64_t available_minor(const AccountState& a) {
   return a.posted_minor - a.held_minor;
 }
 
+bool counts_toward_daily(const AccountState& source, const AccountState& target, TargetKind kind) {
+  return kind == TargetKind::kExternal ||
+         (kind == TargetKind::kCustomerAccount && target.user_id != source.user_id);
+}
+
 std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountState>& source,
                                                   std::string_view target_id,
                                                   const std::optional<AccountState>& target,
@@ -96,9 +101,7 @@ std::expected<TransferPlan, Error> check_transfer(const std::optional<AccountSta
                                   "amount"));
   }
   TransferPlan plan;
-  plan.counts_toward_daily =
-      check.target_kind == TargetKind::kExternal ||
-      (check.target_kind == TargetKind::kCustomerAccount && target->user_id != source->user_id);
+  plan.counts_toward_daily = counts_toward_daily(*source, *target, check.target_kind);
   plan.daily_used_after = check.daily_used_minor;
   if (plan.counts_toward_daily) {
     auto after = money::add(check.daily_used_minor, check.amount_minor);

@@ -62,6 +62,11 @@ struct TransferPlan {
   std::int64_t daily_used_after = 0;
 };
 
+// Whether a transfer from `source` to `target` counts toward the person's outflow to other
+// people (check 7 below): an external transfer always, a purchase's payment never, else when the
+// target is someone else's. A caller may skip reading the day's outflow when it does not.
+bool counts_toward_daily(const AccountState& source, const AccountState& target, TargetKind kind);
+
 // The transfer checks, first failure wins:
 //  1. the source exists and belongs to the person          account_not_found (from_account)
 //  2. source and target differ                             same_account
