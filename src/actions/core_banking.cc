@@ -210,21 +210,21 @@ std::expected<Reply, Error> run_transfer(const TransferRequest& r, const Banking
                                          store::WriteTx& tx) {
   auto dest = resolve_destination(r, cfg, tx);
   if (!dest) return std::unexpected(dest.error());
-  auto source = tx.accounts().load(r.from_account);
-  if (!source) return std::unexpected(store_error(source.error()));
-  auto target = tx.accounts().load(dest->account_id);
-  if (!target) return std::unexpected(store_error(target.error()));
+  auto pair = tx.accounts().load_pair(r.from_account, dest->account_id);
+  if (!pair) return std::unexpected(store_error(pair.error()));
+  const std::optional<AccountState>& source = pair->first;
+  const std::optional<AccountState>& target = pair->second;
   const std::string day = util::day_of(tx.now_ms(), cfg.day_offset_minutes);
   // The day's outflow is read (and on a shared store locked) only when this transfer counts
   // toward it; when either account is missing the checks refuse before the daily limit.
   std::int64_t used = 0;
-  if (*source && *target && ledger::counts_toward_daily(**source, **target, dest->kind)) {
+  if (source && target && ledger::counts_toward_daily(*source, *target, dest->kind)) {
     auto read = tx.accounts().daily_outflow(r.user_id, day);
     if (!read) return std::unexpected(store_error(read.error()));
     used = *read;
   }
   auto plan = ledger::check_transfer(
-      *source, dest->account_id, *target,
+      source, dest->account_id, target,
       ledger::TransferCheck{r.user_id, r.currency, r.amount_minor, used, dest->kind},
       ledger::TransferLimits{cfg.transfer_amount_minor_max, cfg.daily_outflow_minor_max});
   if (!plan) {
@@ -232,8 +232,8 @@ std::expected<Reply, Error> run_transfer(const TransferRequest& r, const Banking
     if (e.field == "to_account") e.field = std::string(target_field(r.target_by));
     return std::unexpected(std::move(e));
   }
-  const AccountState& src = **source;
-  const AccountState& dst = **target;
+  const AccountState& src = *source;
+  const AccountState& dst = *target;
   const std::string transfer_id = util::random_id("trf-");
   const std::string sender_label = obs::mask_tail(src.account_number);
   const std::string source_label = source_counterparty(*dest, dst);

@@ -238,19 +238,21 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
                                    .created_ms = tx.now_ms(),
                                    .expires_ms = tx.now_ms() + limits::kIdempotencyRetentionMs});
     };
-    const store::Error release_failed{store::Error::Kind::kFailed, "savepoint release failed"};
     store::Savepoint sp(tx);
     auto r = fn(tx);
     if (r) {
       Outcome answer{r->status, std::move(r->body), false, false};
+      // A store may send the command's writes with its key record or its release: a failure
+      // of either is the command's.
       auto stored = keyed ? store_key(answer) : store::Result<void>{};
-      if (stored && sp.release()) {
+      if (stored) stored = sp.release();
+      if (stored) {
         *outcome = std::move(answer);
         *defer = std::move(r->defer);
       } else {
         sp.rollback();
         if (keyed && answered_elsewhere(stored)) return;
-        store_failure(stored ? release_failed : stored.error());
+        store_failure(stored.error());
       }
       return;
     }
@@ -260,10 +262,11 @@ void Dispatcher::run_write(const Invocation& inv, WriteFn fn, std::optional<Keye
     if (keyed && outcome->status < 500) {
       store::Savepoint key_sp(tx);
       auto stored = store_key(*outcome);
-      if (stored && key_sp.release()) return;
+      if (stored) stored = key_sp.release();
+      if (stored) return;
       key_sp.rollback();
       if (answered_elsewhere(stored)) return;
-      store_failure(stored ? release_failed : stored.error());
+      store_failure(stored.error());
     }
   };
   auto finish = [this, slot, outcome, defer, keyed, done,

@@ -370,7 +370,7 @@ bool Bus::Impl::enqueue_replays(const OutboxRows& rows, const std::string& only_
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (!insert_routes(tx, rows[i], routes[i], true)) return;
     }
-    ok = sp.release();
+    ok = sp.release().has_value();
   });
   return committed && ok;
 }

@@ -75,18 +75,28 @@ struct NewAccount {
   std::int64_t created_ms = 0;
 };
 
+struct AccountPair {
+  std::optional<ledger::AccountState> first;
+  std::optional<ledger::AccountState> second;
+};
+
 class Accounts {
  public:
   // Opens the account with held_minor 0. A second account with the same account_id, an unknown
   // type or status, or a balance past its floor (docs/data.md) is a kConstraint error.
   virtual Result<void> insert(const NewAccount& a) = 0;
   virtual Result<std::optional<ledger::AccountState>> load(std::string_view account_id) = 0;
+  // Two accounts at once, `first` and `second` in the order asked (either may be missing). In a
+  // write on a shared store both rows are locked in the order of their ids, so two commands on
+  // the same pair, asked either way round, never wait for each other in a cycle.
+  virtual Result<AccountPair> load_pair(std::string_view first, std::string_view second) = 0;
   // The person's customer accounts (checking, savings, credit), by account_id.
   virtual Result<std::vector<ledger::AccountState>> of_user(std::string_view user_id) = 0;
   // What the person has sent to other people on `day` (YYYY-MM-DD in the bank's time zone).
   virtual Result<std::int64_t> daily_outflow(std::string_view user_id, std::string_view day) = 0;
   // Writes the debit and credit entries and the balances. Requires: the plan was checked by
-  // ledger::check_transfer (or an equivalent rule) inside this same transaction.
+  // ledger::check_transfer (or an equivalent rule) inside this same transaction. A failure may
+  // come at the savepoint's release (WriteTx).
   virtual Result<void> post(const Posting& p) = 0;
   // At most q.limit entries.
   virtual Result<std::vector<HistoryEntry>> history(const HistoryQuery& q) = 0;

@@ -43,7 +43,8 @@ struct ArchiveFilter {
 
 class Outbox {
  public:
-  // Appends `e` with the next seq. Fails (kConstraint) when its event_id is already there.
+  // Appends `e` with the next seq. Fails (kConstraint) when its event_id is already there, here
+  // or at the savepoint's release (WriteTx).
   virtual Result<void> append(const OutboxEvent& e) = 0;
   // Up to `limit` events with seq > after_seq, in seq order.
   virtual Result<std::vector<OutboxEvent>> after(std::int64_t after_seq, std::int64_t limit) = 0;

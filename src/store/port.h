@@ -65,6 +65,10 @@ class ReadTx {
 // What a write command sees: the open batch transaction and the batch's clock (non-decreasing
 // across batches, so history order matches commit order). A command runs in its own savepoint
 // and must leave no partial effect when it fails.
+// A write whose answer is only success or failure (Outbox::append, Accounts::post) may be sent
+// with the command's next statement or with its savepoint's release, saving a round trip on a
+// database server: its failure is then that statement's or the release's, so a command checks
+// what Savepoint::release returns.
 class WriteTx : public ReadTx {
  public:
   virtual std::int64_t now_ms() const = 0;
@@ -110,11 +114,12 @@ class Savepoint {
   ~Savepoint() { rollback(); }
   Savepoint(const Savepoint&) = delete;
   Savepoint& operator=(const Savepoint&) = delete;
-  // False when the savepoint could not begin or release: its writes are then not kept.
-  bool release() {
-    if (!open_) return false;
+  // An error when the savepoint could not begin or release (writes sent with the release may
+  // fail there): its writes are then not kept.
+  Result<void> release() {
+    if (!open_) return std::unexpected(Error{Error::Kind::kFailed, "the savepoint did not begin"});
     open_ = false;
-    return tx_.savepoint_release().has_value();
+    return tx_.savepoint_release();
   }
   void rollback() {
     if (!open_) return;

@@ -19,6 +19,11 @@ constexpr const char* kInsertAccount =
 constexpr const char* kSelectAccount = CENTLI_ACCOUNT_COLUMNS "WHERE account_id = $1";
 constexpr const char* kSelectAccountForUpdate =
     CENTLI_ACCOUNT_COLUMNS "WHERE account_id = $1 FOR UPDATE";
+// ORDER BY under FOR UPDATE: PostgreSQL locks the rows as they leave the sort, in id order.
+constexpr const char* kSelectPair =
+    CENTLI_ACCOUNT_COLUMNS "WHERE account_id IN ($1, $2) ORDER BY account_id";
+constexpr const char* kSelectPairForUpdate =
+    CENTLI_ACCOUNT_COLUMNS "WHERE account_id IN ($1, $2) ORDER BY account_id FOR UPDATE";
 constexpr const char* kSelectAccountsOfUser = CENTLI_ACCOUNT_COLUMNS
     "WHERE user_id = $1 AND type IN ('checking', 'savings', 'credit') ORDER BY account_id";
 constexpr const char* kSelectAccountsOfUserForUpdate = CENTLI_ACCOUNT_COLUMNS
@@ -111,6 +116,18 @@ Result<std::optional<ledger::AccountState>> PgAccounts::load(std::string_view ac
   return read_account(*rows, 0);
 }
 
+Result<AccountPair> PgAccounts::load_pair(std::string_view first, std::string_view second) {
+  auto rows = run(conn_, writing_ ? kSelectPairForUpdate : kSelectPair, pg::Params(first, second));
+  if (!rows) return std::unexpected(rows.error());
+  AccountPair pair;
+  for (int r = 0; r < rows->size(); ++r) {
+    const std::string_view id = rows->text_view(r, 0);
+    if (id == first) pair.first = read_account(*rows, r);
+    if (id == second) pair.second = read_account(*rows, r);
+  }
+  return pair;
+}
+
 Result<std::vector<ledger::AccountState>> PgAccounts::of_user(std::string_view user_id) {
   auto rows = run(conn_, writing_ ? kSelectAccountsOfUserForUpdate : kSelectAccountsOfUser,
                   pg::Params(user_id));
@@ -131,14 +148,14 @@ Result<void> PgAccounts::post(const Posting& p) {
                 p.target_posted_after - p.target->posted_minor);
   const ledger::AccountState& src = *p.source;
   const ledger::AccountState& dst = *p.target;
-  auto r = run(conn_, kPost,
-               pg::Params(p.transfer_id, p.timestamp_ms, p.kind, p.amount_minor, p.description,
-                          p.correlation_id, util::random_id("txn-"), src.account_id, src.user_id,
-                          src.currency, p.source_posted_after, p.source_counterparty,
-                          util::random_id("txn-"), dst.account_id, dst.user_id, dst.currency,
-                          p.target_posted_after, p.target_counterparty, p.daily_user_id, p.day,
-                          p.daily_used_after));
-  if (!r) return std::unexpected(r.error());
+  // Nobody reads its rows: it goes with the command's next statement (the key record) or its
+  // savepoint's release, whose failure is then this posting's.
+  conn_.defer(kPost, pg::Params(p.transfer_id, p.timestamp_ms, p.kind, p.amount_minor,
+                                p.description, p.correlation_id, util::random_id("txn-"),
+                                src.account_id, src.user_id, src.currency, p.source_posted_after,
+                                p.source_counterparty, util::random_id("txn-"), dst.account_id,
+                                dst.user_id, dst.currency, p.target_posted_after,
+                                p.target_counterparty, p.daily_user_id, p.day, p.daily_used_after));
   return {};
 }
 

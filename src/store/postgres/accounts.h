@@ -13,6 +13,7 @@ class PgAccounts final : public Accounts {
   PgAccounts(pg::Conn& conn, bool writing) : conn_(conn), writing_(writing) {}
   Result<void> insert(const NewAccount& a) override;
   Result<std::optional<ledger::AccountState>> load(std::string_view account_id) override;
+  Result<AccountPair> load_pair(std::string_view first, std::string_view second) override;
   Result<std::vector<ledger::AccountState>> of_user(std::string_view user_id) override;
   // When writing, the day's row is made to exist (0) first and then read FOR UPDATE, so two
   // nodes cannot both decide from an absent row.

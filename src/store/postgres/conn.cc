@@ -1,5 +1,6 @@
 #include "store/postgres/conn.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace centli::pg {
@@ -197,9 +198,16 @@ std::expected<void, PgError> Conn::flush() {
   return {};
 }
 
+bool Conn::writes_deferred() const {
+  return std::ranges::any_of(deferred_, [](const Deferred& d) { return d.params.has_value(); });
+}
+
 std::expected<Rows, PgError> Conn::pipelined(const char* sql, const Params* params) {
-  std::vector<const char*> queued;
+  std::vector<Deferred> queued;
   queued.swap(deferred_);
+  // Statements first prepared in this round trip: a failure before their PREPARE ran means they
+  // may not exist, so they are prepared again next time.
+  std::vector<const char*> fresh;
   const auto lost = [this] {
     // A connection that broke mid-pipeline is given up: it cannot leave pipeline mode cleanly.
     PgError e{"", error(), true};
@@ -212,22 +220,35 @@ std::expected<Rows, PgError> Conn::pipelined(const char* sql, const Params* para
   };
   if (PQenterPipelineMode(conn_) != 1) return lost();
   int commands = 0;
-  for (const char* q : queued) {
-    if (PQsendQueryParams(conn_, q, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) return lost();
-    ++commands;
-  }
-  bool known = true;
-  if (sql != nullptr && params != nullptr) {
-    known = prepared_.contains(sql);
-    auto name = statement(sql, true);
-    if (!name) return lost();
-    if (!known) ++commands;  // the PREPARE's own result comes first
-    const auto values = params->pointers();
-    if (PQsendQueryPrepared(conn_, name->c_str(), params->size(), values.data(), nullptr, nullptr,
-                            0) != 1) {
-      return lost();
+  // One prepared statement with its parameters (and its PREPARE first when new).
+  const auto send_prepared = [&](const char* q, const Params& p) {
+    const bool known = prepared_.contains(q);
+    auto name = statement(q, true);
+    if (!name) return false;
+    if (!known) {
+      fresh.push_back(q);
+      ++commands;  // the PREPARE's own result comes first
+    }
+    const auto values = p.pointers();
+    if (PQsendQueryPrepared(conn_, name->c_str(), p.size(), values.data(), nullptr, nullptr, 0) !=
+        1) {
+      return false;
     }
     ++commands;
+    return true;
+  };
+  for (const Deferred& d : queued) {
+    if (d.params) {
+      if (!send_prepared(d.sql, *d.params)) return lost();
+    } else {
+      if (PQsendQueryParams(conn_, d.sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+        return lost();
+      }
+      ++commands;
+    }
+  }
+  if (sql != nullptr && params != nullptr) {
+    if (!send_prepared(sql, *params)) return lost();
   } else if (sql != nullptr) {
     if (PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) return lost();
     ++commands;
@@ -257,8 +278,7 @@ std::expected<Rows, PgError> Conn::pipelined(const char* sql, const Params* para
   if (sync != nullptr) PQclear(sync);
   if (!synced || PQexitPipelineMode(conn_) != 1) return lost();
   if (failure) {
-    // A statement prepared in this round trip may not exist: prepare it again next time.
-    if (sql != nullptr && params != nullptr) prepared_.erase(sql);
+    for (const char* q : fresh) prepared_.erase(q);
     return std::unexpected(std::move(*failure));
   }
   if (!last) return std::unexpected(PgError{"", "no result from the pipeline", false});

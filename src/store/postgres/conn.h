@@ -110,9 +110,15 @@ class Conn {
   // Queues a statement without parameters whose only answer that matters is a failure
   // (SAVEPOINT, RELEASE SAVEPOINT): it goes with the next statement, in one round trip (libpq's
   // pipeline mode), and its failure becomes that statement's failure. `sql` has static storage.
-  void defer(const char* sql) { deferred_.push_back(sql); }
+  void defer(const char* sql) { deferred_.push_back({sql, std::nullopt}); }
+  // Queues a write with parameters whose rows nobody reads (an INSERT or UPDATE), the same way:
+  // prepared like query()'s statements, sent with the next statement or flush().
+  void defer(const char* sql, Params params) { deferred_.push_back({sql, std::move(params)}); }
+  // True while a write queued with defer(sql, params) waits to be sent: its failure is not
+  // known yet.
+  bool writes_deferred() const;
   // The last deferred statement, if it is still waiting to be sent.
-  const char* last_deferred() const { return deferred_.empty() ? nullptr : deferred_.back(); }
+  const char* last_deferred() const { return deferred_.empty() ? nullptr : deferred_.back().sql; }
   void drop_last_deferred() { deferred_.pop_back(); }
   // Sends the deferred statements now (one round trip), so that the transaction's state is known.
   std::expected<void, PgError> flush();
@@ -131,7 +137,11 @@ class Conn {
   PGconn* conn_;
   std::string reason_;  // why there is no connection, when conn_ is null
   std::unordered_map<const char*, std::string> prepared_;  // SQL constant -> statement name
-  std::vector<const char*> deferred_;
+  struct Deferred {
+    const char* sql;
+    std::optional<Params> params;  // none: sent by the simple protocol
+  };
+  std::vector<Deferred> deferred_;
   int next_statement_ = 0;  // names s0, s1, ...: never reused on this connection
 };
 

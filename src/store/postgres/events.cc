@@ -203,10 +203,12 @@ Result<std::int64_t> scalar(pg::Conn& conn, const char* sql, const pg::Params& p
 // --- outbox ---
 
 Result<void> PgOutbox::append(const OutboxEvent& e) {
-  // seq comes from the IDENTITY column; a duplicate event_id fails on its unique key.
-  return exec(conn_, kInsertOutbox,
-              pg::Params(e.event_id, e.event_type, e.source, e.user_id, e.correlation_id,
-                         e.created_ms, e.envelope));
+  // seq comes from the IDENTITY column; a duplicate event_id fails on its unique key. Nobody
+  // reads its rows: it goes with the command's next statement or its savepoint's release,
+  // whose failure is then this append's.
+  conn_.defer(kInsertOutbox, pg::Params(e.event_id, e.event_type, e.source, e.user_id,
+                                        e.correlation_id, e.created_ms, e.envelope));
+  return {};
 }
 
 Result<std::vector<OutboxEvent>> PgOutbox::after(std::int64_t after_seq, std::int64_t limit) {

@@ -1,5 +1,7 @@
 #include "store/postgres/tx.h"
 
+#include "store/postgres/errors.h"
+
 namespace centli::store::postgres_impl {
 
 namespace {
@@ -18,13 +20,22 @@ Result<void> WriteTxImpl::savepoint_begin() {
 }
 
 Result<void> WriteTxImpl::savepoint_release() {
-  // Its failure (a lost connection, a transaction already failed) fails the next statement or
-  // the batch's COMMIT, which then keeps nothing.
   if (conn_.last_deferred() == kSavepoint) {
     conn_.drop_last_deferred();
-  } else {
-    conn_.defer(kRelease);
+    return {};
   }
+  conn_.defer(kRelease);
+  // Writes still queued are sent now, with the release, so that their failure is this
+  // command's: its effect is rolled back here and the command hears why.
+  if (conn_.writes_deferred()) {
+    if (auto sent = conn_.flush(); !sent) {
+      conn_.defer(kRollbackTo);
+      conn_.defer(kRelease);
+      return failed(sent.error());
+    }
+  }
+  // Otherwise a failure of the release alone (a lost connection, a transaction already
+  // failed) fails the next statement or the batch's COMMIT, which then keeps nothing.
   return {};
 }
 

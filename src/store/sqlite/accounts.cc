@@ -113,6 +113,15 @@ Result<std::optional<ledger::AccountState>> SqliteAccounts::load(std::string_vie
   return read_account(*st);
 }
 
+Result<AccountPair> SqliteAccounts::load_pair(std::string_view first, std::string_view second) {
+  // One writer: no lock order to keep, and each load is a lookup in the same file.
+  auto a = load(first);
+  if (!a) return std::unexpected(a.error());
+  auto b = load(second);
+  if (!b) return std::unexpected(b.error());
+  return AccountPair{std::move(*a), std::move(*b)};
+}
+
 Result<std::vector<ledger::AccountState>> SqliteAccounts::of_user(std::string_view user_id) {
   using R = std::vector<ledger::AccountState>;
   auto st = db_.prepare(kSelectAccountsOfUser);
