@@ -4,6 +4,7 @@
 #include <future>
 
 #include "obs/log.h"
+#include "obs/metrics.h"
 #include "store/api_error.h"
 #include "store/idempotency.h"
 #include "util/clock.h"
@@ -94,7 +95,7 @@ Outcome Dispatcher::problem(const Error& e, std::string_view correlation_id) {
     body += e.extra_json;
     body += '}';
   }
-  return Outcome{status, std::move(body), true, false, error_retry_after_s(e.code)};
+  return Outcome{status, std::move(body), true, false, error_retry_after_s(e.code), code};
 }
 
 bool Dispatcher::claim(const std::string& slot) {
@@ -110,7 +111,17 @@ void Dispatcher::release(const std::string& slot) {
 void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done_in) {
   // The writer thread may call `done` after `inv` is gone: it owns copies of what it logs,
   // made only when the line will be written.
-  std::function<void(Outcome)> done = std::move(done_in);
+  std::function<void(Outcome)> done = [door = inv.door, action = inv.action->name,
+                                       start = std::chrono::steady_clock::now(),
+                                       inner = std::move(done_in)](Outcome out) {
+    const std::string_view outcome = out.replayed   ? std::string_view("replayed")
+                                     : out.is_error ? (out.code.empty() ? "error" : out.code)
+                                                    : std::string_view("ok");
+    obs::metrics::action_finished(
+        door, action, outcome,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    inner(std::move(out));
+  };
   if (obs::enabled(obs::Level::kInfo)) {
     done = [ctx = LogContext{inv.action->name, inv.user_id, inv.correlation_id,
                              std::chrono::steady_clock::now()},

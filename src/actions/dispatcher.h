@@ -23,6 +23,8 @@ struct Invocation {
   std::string idempotency_key;              // empty when none; else request_id is used
   std::string correlation_id;
   std::string locale = "es-MX";
+  // The front door it came through, for metrics: "http", "mcp", "bedrock", "agentcore", "cli".
+  std::string_view door = "http";
 };
 
 // The answer of an action as every front door renders it: a status and a JSON body (the reply
@@ -33,6 +35,7 @@ struct Outcome {
   bool is_error = false;
   bool replayed = false;  // a stored idempotent response
   int retry_after_s = 0;  // > 0: a refusal worth retrying after this many seconds
+  std::string_view code;  // a refusal's error code ("insufficient_funds"); empty otherwise
 };
 
 class Dispatcher {

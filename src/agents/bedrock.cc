@@ -238,6 +238,7 @@ std::expected<void, Error> bedrock_invoke(const actions::Registry& registry,
     return answer(r.error());
   if (auto r = add_parameters(*action, body_properties(event), input); !r) return answer(r.error());
   actions::Invocation inv;
+  inv.door = "bedrock";
   inv.action = action;
   inv.principal = principal;
   inv.user_id = std::string(*user);

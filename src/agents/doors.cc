@@ -118,6 +118,7 @@ void AgentDoors::agentcore(Router& router, Request&& req, std::string cor, Respo
   if (auto parsed = Router::parse_body(req, args); !parsed)
     return respond(problem(parsed.error(), cor));
   actions::Invocation inv;
+  inv.door = "agentcore";
   inv.action = action;
   inv.principal = std::move(caller->principal);
   inv.user_id = std::move(caller->user_id);

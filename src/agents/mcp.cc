@@ -241,6 +241,7 @@ void McpServer::handle(std::string_view message, const McpPeer& peer,
     return done(error_text(id_json, kInvalidParams, "arguments must be an object"));
   }
   actions::Invocation inv;
+  inv.door = "mcp";
   inv.action = action;
   inv.principal = peer.principal;
   inv.user_id = peer.user_id;

@@ -1,5 +1,6 @@
 #include "agents/router.h"
 
+#include "obs/metrics.h"
 #include "util/ids.h"
 #include "util/json.h"
 
@@ -166,6 +167,18 @@ void Router::handle(Request&& request, Responder respond) {
     r.headers.emplace_back("X-Correlation-Id", correlation);
     return respond(std::move(r));
   }
+  if (request.path == "/metrics") {
+    // Open like /healthz: no label carries a person, an account or a token (obs/metrics.h).
+    if (request.method != "GET" && request.method != "HEAD") {
+      return respond(method_not_allowed("GET, HEAD", correlation));
+    }
+    Response r;
+    r.status = 200;
+    r.content_type = std::string(obs::metrics::kContentType);
+    r.body = obs::metrics::scrape();
+    r.headers.emplace_back("X-Correlation-Id", correlation);
+    return respond(std::move(r));
+  }
   // The methods offered at this path, for a 405 when none is the request's.
   std::string allow;
   auto offer = [&allow](std::string_view method) {
@@ -251,6 +264,7 @@ void Router::serve_action(const actions::Action& action, Request&& request,
                   rapidjson::Value(decoded->c_str(), doc.GetAllocator()), doc.GetAllocator());
   }
   actions::Invocation inv;
+  inv.door = "http";
   inv.action = &action;
   inv.principal = std::move(caller->principal);
   inv.user_id = std::move(caller->user_id);

@@ -175,6 +175,7 @@ actions::Outcome call_remote(const CallOptions& o, const actions::Action& action
 
 actions::Outcome call_in_process(Runtime& rt, const CallOptions& o, rapidjson::Document& input) {
   actions::Invocation inv;
+  inv.door = "cli";
   inv.action = rt.registry.find(o.action);
   inv.principal = auth::local_tools_principal();
   inv.user_id = o.user;

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <thread>
@@ -16,6 +17,9 @@
 #include "domain/money.h"
 #include "http/server.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
+#include "store/events.h"
+#include "util/clock.h"
 
 namespace centli::app {
 namespace {
@@ -104,6 +108,15 @@ int serve(ServeOptions o) {
     std::cerr << "centli: " << bus.error() << "\n";
     return kExitUsage;
   }
+  // Read at each scrape of /metrics: what only the store knows.
+  obs::metrics::set_sampler([&store = *r.store] {
+    auto reader = store.reader();
+    auto oldest = reader.tx().outbox().unrouted(1);
+    if (!oldest) return;
+    const std::int64_t age_ms = oldest->empty() ? 0 : util::now_ms() - oldest->front().created_ms;
+    obs::metrics::set_outbox_lag_seconds(static_cast<double>(std::max<std::int64_t>(age_ms, 0)) /
+                                         1000.0);
+  });
   agents::Router router(r.registry, *r.dispatcher, *r.tokens);
   agents::AgentDoors agent_doors(r.registry, *r.dispatcher);
   agent_doors.install(router);
@@ -135,6 +148,7 @@ int serve(ServeOptions o) {
   obs::log(obs::Level::kInfo, "centli serving", {"", "", "", "", details});
   server.run();
   if (!data_dir.empty()) withdraw_local_server(data_dir);
+  obs::metrics::set_sampler(nullptr);
   (*saga)->stop();
   r.bus->stop();
   r.store->close();

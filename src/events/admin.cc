@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "obs/metrics.h"
 #include "util/clock.h"
 #include "util/json.h"
 #include "util/limits.h"
@@ -38,8 +39,10 @@ std::expected<std::vector<DeadLetter>, std::string> dlq_list(store::Store& store
 
 std::expected<std::int64_t, std::string> dlq_redrive(store::Store& store,
                                                      std::string_view dead_id) {
-  return change_dead_letters(
+  auto redriven = change_dead_letters(
       store, [&](store::WriteTx& tx) { return tx.dead_letters().redrive(dead_id, tx.now_ms()); });
+  if (redriven) obs::metrics::redriven(*redriven);
+  return redriven;
 }
 
 std::expected<std::int64_t, std::string> dlq_purge(store::Store& store, std::string_view dead_id) {

@@ -18,6 +18,7 @@
 #include "events/pattern.h"
 #include "http/client.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 #include "store/events.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -287,6 +288,7 @@ bool Bus::Impl::dispatch_pass() {
     }
     if (tx.outbox().mark_routed(seqs) && sp.release()) routed = seqs.size();
   });
+  if (committed) obs::metrics::events_routed(static_cast<std::int64_t>(routed));
   return committed && routed == limits::kDispatchBatchMax;
 }
 
@@ -624,6 +626,7 @@ bool Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
   const std::int64_t now = tx.now_ms();
   if (a.ok) {
     if (!tx.deliveries().mark_delivered(a.delivery_id, a.attempts, now)) return false;
+    obs::metrics::delivery(w.key, "delivered");
     ++w.delivered;
     return true;
   }
@@ -634,6 +637,7 @@ bool Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
     if (!tx.deliveries().mark_retry(a.delivery_id, a.attempts, now + next_delay_ms, now, a.error)) {
       return false;
     }
+    obs::metrics::delivery(w.key, "retry");
     ++w.retried;
     return true;
   }
@@ -651,6 +655,7 @@ bool Bus::Impl::record_one(store::WriteTx& tx, Worker& w, const Attempt& a,
                                  .dead_ms = now})) {
     return false;
   }
+  obs::metrics::delivery(w.key, "dead");
   ++w.dead_lettered;
   return true;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "obs/log.h"
+#include "obs/metrics.h"
 #include "store/meta.h"
 #include "util/clock.h"
 #include "util/json.h"
@@ -78,6 +79,7 @@ void GroupCommitStore::writer_loop() {
         queue_.pop_front();
       }
       if (batch.empty() && closing_) return;  // closing and drained
+      obs::metrics::store_queue_depth(queue_.size());
     }
     // While commits fail, a probe that must reach the database rides along (or runs alone) once
     // per interval: batches of commands may write nothing (a sweep with nothing due), and a
@@ -90,7 +92,12 @@ void GroupCommitStore::writer_loop() {
     if (batch.empty()) continue;
     const std::int64_t now = std::max(util::now_ms(), last_batch_ms_);
     last_batch_ms_ = now;
+    const auto started = std::chrono::steady_clock::now();
     const BatchOutcome outcome = run_batch(batch, now);
+    obs::metrics::store_batch(
+        batch.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        outcome.committed);
     // Before the jobs answer, so a caller told 503 finds the server not ready.
     note_batch(outcome);
     for (WriteJob& job : batch) job.finish(outcome.committed);

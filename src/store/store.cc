@@ -2,10 +2,18 @@
 
 #include <future>
 
+#include "obs/metrics.h"
 #include "store/postgres/store.h"
 #include "store/sqlite/store.h"
 
 namespace centli::store {
+
+Reader::~Reader() {
+  if (!lease_) return;  // moved from
+  lease_.reset();
+  obs::metrics::store_read(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+}
 
 std::expected<std::unique_ptr<Store>, std::string> Store::open(const StoreOptions& options) {
   if (!options.url.empty()) return postgres_impl::PgStore::open(options);

@@ -5,6 +5,7 @@
 // database shared by any number of centli processes).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <expected>
 #include <functional>
@@ -53,12 +54,18 @@ class Reader {
     virtual ~Lease() = default;
     virtual ReadTx& tx() = 0;
   };
-  explicit Reader(std::unique_ptr<Lease> lease) : lease_(std::move(lease)) {}
+  explicit Reader(std::unique_ptr<Lease> lease)
+      : lease_(std::move(lease)), start_(std::chrono::steady_clock::now()) {}
+  Reader(Reader&&) = default;
+  Reader& operator=(Reader&&) = delete;
+  // Gives the lease back and counts how long the read was open (metrics).
+  ~Reader();
   // The port: repositories over this reader's connection.
   ReadTx& tx() { return lease_->tx(); }
 
  private:
   std::unique_ptr<Lease> lease_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 // What --store takes, for a command's help; and why `url` is not such a store, or empty.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "obs/metrics.h"
 #include "store/postgres/errors.h"
 #include "store/postgres/tx.h"
 #include "util/limits.h"
@@ -161,6 +162,7 @@ std::unique_ptr<pg::Conn> PgStore::borrow() {
       pool_cv_.wait_for(lock, std::chrono::milliseconds(limits::kStorePoolWaitMs),
                         [this] { return !idle_.empty() || lent_ < pool_max_; });
   ++lent_;
+  obs::metrics::store_pool_in_use(lent_);
   if (available && !idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
@@ -178,6 +180,7 @@ void PgStore::give_back(std::unique_ptr<pg::Conn> conn) {
   {
     std::lock_guard lock(pool_mu_);
     --lent_;
+    obs::metrics::store_pool_in_use(lent_);
     if (conn->ok() && !conn->in_transaction() && is_open()) idle_.push_back(std::move(conn));
   }
   pool_cv_.notify_one();
