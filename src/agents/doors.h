@@ -6,7 +6,9 @@
 // Owns the MCP HTTP sessions. Thread-safe; must outlive the server that calls the router.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "actions/dispatcher.h"
 #include "actions/registry.h"
@@ -43,5 +45,18 @@ class AgentDoors {
 // True when an Origin header is absent or names a loopback host (localhost, 127.0.0.1, [::1]);
 // any other origin is refused so a web page cannot drive a local MCP server.
 bool origin_allowed(std::string_view origin);
+
+// A Mcp-Name (or Mcp-Param-*) header value as the client meant it: spaces and tabs around it
+// dropped, and =?base64?...?= decoded. nullopt when it holds a character a header may not
+// carry, or its base64 is invalid (a wrong character, length or padding).
+std::optional<std::string> mcp_header_value(std::string_view raw);
+
+// Why the headers of a stateless (2026-07-28) POST /mcp request disagree with its body, as a
+// sentence for the -32020 error; empty when they agree. MCP-Protocol-Version must equal
+// _meta's version and Mcp-Method the method (values compared exactly, case included); for
+// tools/call, resources/read and prompts/get with a name or uri in the body, Mcp-Name must
+// carry it. A missing header is a mismatch.
+std::string mcp_header_mismatch(const McpMessageInfo& info, std::string_view version_header,
+                                std::string_view method_header, std::string_view name_header);
 
 }  // namespace centli::agents

@@ -97,5 +97,69 @@ TEST(McpVersions, NegotiatesTheRequestedSupportedVersionElseTheLatest) {
   EXPECT_FALSE(mcp_version_supported("2024-11-05"));
 }
 
+TEST(McpVersions, InitializeAskingForTheStatelessVersionGetsTheLatestInitializeVersion) {
+  EXPECT_EQ(mcp_negotiate_version("2026-07-28"), kMcpVersionLatest);
+  EXPECT_TRUE(mcp_version_supported("2026-07-28"));
+}
+
+TEST(McpInspect, ReadsTheMetaVersionAndTheNameOfAStatelessRequest) {
+  const auto info = mcp_inspect(
+      R"({"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"get_balance",)"
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})");
+  EXPECT_TRUE(info.valid && info.is_request && info.meta_version_given);
+  EXPECT_EQ(info.meta_version, "2026-07-28");
+  EXPECT_EQ(info.name, "get_balance");
+  EXPECT_EQ(info.id_json, R"("a")");
+  const auto legacy = mcp_inspect(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  EXPECT_FALSE(legacy.meta_version_given);
+  EXPECT_FALSE(legacy.name.has_value());
+}
+
+TEST(McpHeaderValue, TrimsSpacesAndDecodesOnlyValidBase64) {
+  EXPECT_EQ(mcp_header_value("  get_balance\t"), "get_balance");
+  EXPECT_EQ(mcp_header_value("=?base64?SGVsbG8=?="), "Hello");
+  EXPECT_EQ(mcp_header_value("=?base64?SGVsbG8sIOS4lueVjA==?="), "Hello, \u4e16\u754c");
+  EXPECT_EQ(mcp_header_value("SGVsbG8="), "SGVsbG8=");  // no sentinel: the text itself
+  EXPECT_EQ(mcp_header_value("=?base64?SGVsbG8="), "=?base64?SGVsbG8=");
+  for (const char* bad :
+       {"=?base64?SGVsbG8?=", "=?base64?SGVs!!!bG8=?=", "=?base64?SGVsbG9=?=", "a\x01b"}) {
+    EXPECT_FALSE(mcp_header_value(bad).has_value()) << bad;
+  }
+}
+
+struct HeaderCase {
+  const char* version;
+  const char* method;
+  const char* name;
+  bool ok;
+};
+
+TEST(McpHeaderMismatch, HeadersMustMirrorTheBodyExactly) {
+  const auto call =
+      mcp_inspect(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"transfer",)"
+                  R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})");
+  const HeaderCase cases[] = {
+      {"2026-07-28", "tools/call", "transfer", true},
+      {" 2026-07-28 ", " tools/call ", "  transfer  ", true},
+      {"2026-07-28", "tools/call", "=?base64?dHJhbnNmZXI=?=", true},
+      {"", "tools/call", "transfer", false},
+      {"2025-11-25", "tools/call", "transfer", false},
+      {"2026-07-28", "", "transfer", false},
+      {"2026-07-28", "TOOLS/CALL", "transfer", false},
+      {"2026-07-28", "tools/list", "transfer", false},
+      {"2026-07-28", "tools/call", "", false},
+      {"2026-07-28", "tools/call", "get_balance", false},
+      {"2026-07-28", "tools/call", "=?base64?dHJhbnNmZXI?=", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(mcp_header_mismatch(call, c.version, c.method, c.name).empty(), c.ok)
+        << c.version << " | " << c.method << " | " << c.name;
+  }
+  const auto list =
+      mcp_inspect(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{)"
+                  R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})");
+  EXPECT_EQ(mcp_header_mismatch(list, "2026-07-28", "tools/list", ""), "");
+}
+
 }  // namespace
 }  // namespace centli::agents

@@ -34,12 +34,18 @@ int serve_in_process(Runtime& r, const McpOptions& o) {
   peer.locale = o.locale.starts_with("en") ? "en-US" : "es-MX";
   serve_mcp_lines(std::cin, std::cout, [&](const std::string& line, bool&) {
     const auto info = agents::mcp_inspect(line);
-    if (info.method == "initialize") {
+    // Each line is served in its own era: per-request _meta (and server/discover, the probe of
+    // a client that speaks both) is 2026-07-28; initialize fixes the version of the others.
+    agents::McpPeer served = peer;
+    served.stateless = info.meta_version_given || info.method == "server/discover";
+    if (!served.stateless && info.method == "initialize") {
       peer.protocol_version = std::string(agents::mcp_negotiate_version(info.requested_version));
+      served.protocol_version = peer.protocol_version;
     }
     std::promise<std::string> answer;
     auto f = answer.get_future();
-    server.handle(line, peer, [&answer](std::string a) { answer.set_value(std::move(a)); });
+    server.handle(line, served,
+                  [&answer](agents::McpReply a) { answer.set_value(std::move(a.text)); });
     return f.get();
   });
   r.store->close();

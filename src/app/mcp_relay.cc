@@ -38,6 +38,34 @@ std::string error_for(const std::string& line, const std::string& message) {
   return agents::mcp_error_text(json::to_string(*id), agents::kMcpInternalError, message);
 }
 
+// A name as an Mcp-Name header value: as it is when it is plain visible ASCII, else in the
+// =?base64?...?= form of 2026-07-28.
+std::string mcp_name_header(const std::string& name) {
+  bool plain = !name.empty() && name.front() != ' ' && name.back() != ' ' &&
+               !(name.starts_with("=?base64?") && name.ends_with("?="));
+  for (char c : name) plain = plain && c >= 0x20 && c <= 0x7E;
+  if (plain) return name;
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "=?base64?";
+  std::size_t i = 0;
+  for (; i + 3 <= name.size(); i += 3) {
+    const auto n = (static_cast<std::uint32_t>(static_cast<unsigned char>(name[i])) << 16) |
+                   (static_cast<std::uint32_t>(static_cast<unsigned char>(name[i + 1])) << 8) |
+                   static_cast<unsigned char>(name[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out.push_back(kDigits[(n >> shift) & 63]);
+  }
+  if (const std::size_t rest = name.size() - i; rest > 0) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(name[i])) << 16;
+    if (rest == 2) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(name[i + 1])) << 8;
+    out.push_back(kDigits[(n >> 18) & 63]);
+    out.push_back(kDigits[(n >> 12) & 63]);
+    out.push_back(rest == 2 ? kDigits[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out + "?=";
+}
+
 class Relay {
  public:
   explicit Relay(const McpRelayTarget& target) : target_(target), base_(target.url) {
@@ -54,6 +82,7 @@ class Relay {
     return client_.send(request("POST", std::move(body), limits::kToolRequestTimeoutMs));
   }
   Answer open_session(const std::string& initialize, bool notify);
+  Answer post_stateless(const std::string& line, const agents::McpMessageInfo& info) const;
   Answer post_in_session(const std::string& line);
   std::string answer_of(const std::string& line, const http::ClientResponse& r) const;
 
@@ -100,6 +129,20 @@ Answer Relay::open_session(const std::string& initialize, bool notify) {
   return r;
 }
 
+// Posts a 2026-07-28 message as it is, outside any session, with the headers that mirror its
+// body (the server checks them against it).
+Answer Relay::post_stateless(const std::string& line, const agents::McpMessageInfo& info) const {
+  http::ClientRequest req = request("POST", line, limits::kToolRequestTimeoutMs);
+  std::erase_if(req.headers, [](const auto& h) {
+    return h.first == "Mcp-Session-Id" || h.first == "MCP-Protocol-Version";
+  });
+  if (!info.meta_version.empty())
+    req.headers.emplace_back("MCP-Protocol-Version", info.meta_version);
+  req.headers.emplace_back("Mcp-Method", info.method);
+  if (info.name) req.headers.emplace_back("Mcp-Name", mcp_name_header(*info.name));
+  return client_.send(std::move(req));
+}
+
 // Posts a message that needs a session, opening one first when there is none, and once again
 // when the server answers 404 (it forgot the session: idle too long, or evicted).
 Answer Relay::post_in_session(const std::string& line) {
@@ -118,7 +161,9 @@ Answer Relay::post_in_session(const std::string& line) {
 std::string Relay::relay(const std::string& line, bool& lost) {
   const agents::McpMessageInfo info = agents::mcp_inspect(line);
   Answer r;
-  if (info.valid && info.method == "initialize") {
+  if (info.valid && (info.meta_version_given || info.method == "server/discover")) {
+    r = post_stateless(line, info);
+  } else if (info.valid && info.method == "initialize") {
     end_session();
     initialize_ = line;
     r = open_session(line, false);

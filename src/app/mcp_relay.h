@@ -25,7 +25,9 @@ struct McpRelayTarget {
   std::string locale;  // sent as Accept-Language
 };
 
-// Relays the lines of `in` to POST {url}/mcp and writes the answers to `out`. The Mcp-Session-Id
+// Relays the lines of `in` to POST {url}/mcp and writes the answers to `out`. A 2026-07-28 line
+// (per-request _meta, or server/discover) goes as it is, outside any session, with the
+// MCP-Protocol-Version, Mcp-Method and Mcp-Name headers taken from it. The Mcp-Session-Id
 // of the initialize answer goes with every later message; a client that sends anything else
 // first gets a session of the latest protocol version, as in-process; a session the server has
 // forgotten is opened again once with the client's initialize. A refusal of the HTTP door

@@ -15,7 +15,7 @@ import unittest
 
 from harness import (BIN, Server, money, project_version, remove_data, run_cli, sqlite_only,
                      store_args)
-from test_mcp_e2e import MCP_DIR, NODE_TIMEOUT_S, ensure_packages
+from test_mcp_e2e import ensure_packages, run_node
 
 # Every tool run here is bounded: the longest a tool may wait for a server starting or
 # stopping is 2 s (limits::kLocalServerWaitMs), so 30 s means a hang.
@@ -137,10 +137,8 @@ class CliBesideServer(unittest.TestCase):
     def test_the_official_sdk_client_over_stdio_beside_the_server(self):
         ensure_packages()
         token = self.server.token(user="user-123")
-        p = subprocess.run(["node", "mcp_e2e.mjs", os.path.abspath(BIN),
-                            "=".join(store_args(self.dir)),
-                            f"http://127.0.0.1:{self.server.port}", token],
-                           cwd=MCP_DIR, capture_output=True, text=True, timeout=NODE_TIMEOUT_S)
+        p = run_node("mcp_e2e.mjs", os.path.abspath(BIN), "=".join(store_args(self.dir)),
+                     f"http://127.0.0.1:{self.server.port}", token)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("stdio:", p.stdout)
 
