@@ -553,8 +553,8 @@ GenerateError failed_with(std::string message) {
   return {GenerateError::Kind::kFailed, std::move(message)};
 }
 
-// Checks the markers and sets `demo_generate.started` in one transaction; the first local day's
-// start (UTC ms) of a history of `days` days that ends before the run's day.
+// Checks the markers and sets `demo_generate.started` in one transaction; returns the first local
+// day's start (UTC ms) of a history of o.history_days days that ends where the run's day starts.
 std::expected<std::int64_t, GenerateError> begin(Store& store, const GenerateOptions& o) {
   std::optional<GenerateError> error;
   std::int64_t first_day_ms = 0;
@@ -582,10 +582,10 @@ std::expected<std::int64_t, GenerateError> begin(Store& store, const GenerateOpt
       error = GenerateError{GenerateError::Kind::kFailed, put.error().message};
       return;
     }
-    // Local days start at 06:00 UTC; the last one ends at 06:00 UTC of the day before the
-    // run's UTC day, so every generated movement is older than anything made from now on.
-    const std::int64_t today_ms = tx.now_ms() / kDayMs * kDayMs;
-    first_day_ms = today_ms - kDayMs + kLocalOffsetMs - o.history_days * kDayMs;
+    // Local days start at 06:00 UTC; the last one ends where the run's local day starts, so
+    // every generated movement is older than anything made from now on.
+    const std::int64_t today_ms = (tx.now_ms() - kLocalOffsetMs) / kDayMs * kDayMs + kLocalOffsetMs;
+    first_day_ms = today_ms - o.history_days * kDayMs;
   });
   if (error) return std::unexpected(*error);
   if (!committed) return std::unexpected(failed_with("the store did not commit"));
