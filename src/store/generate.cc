@@ -319,8 +319,8 @@ void Generator::plan_person(std::int64_t day, std::int64_t person, const Date& d
   }
   if (o_.people > 1 && r.per_mille(120)) {
     const std::int64_t pesos = 100 + r.below(30) * r.below(100);
-    out.push_back(
-        {at(8, span), who, Kind::kTransfer, static_cast<std::uint8_t>(r.below(7)), pesos * kPeso});
+    out.push_back({at(8, span), who, Kind::kTransfer,
+                   static_cast<std::uint8_t>(r.below(std::size(kTransferNotes))), pesos * kPeso});
   }
   if (person != 0 && r.per_mille(150)) {
     out.push_back({at(8, span), who, Kind::kShop, 0, (40 + r.below(760)) * kPeso + r.below(100)});
