@@ -85,11 +85,11 @@ int generate(const GenerateFlags& f) {
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   std::printf(
-      "generated %lld people: %lld accounts, %lld beneficiaries, %lld history rows (%lld "
+      "generated %lld %s: %lld accounts, %lld beneficiaries, %lld history rows (%lld "
       "postings) in %.1f s\n",
-      static_cast<long long>(r->people), static_cast<long long>(r->accounts),
-      static_cast<long long>(r->beneficiaries), static_cast<long long>(r->history_rows),
-      static_cast<long long>(r->postings), took.count());
+      static_cast<long long>(r->people), r->people == 1 ? "person" : "people",
+      static_cast<long long>(r->accounts), static_cast<long long>(r->beneficiaries),
+      static_cast<long long>(r->history_rows), static_cast<long long>(r->postings), took.count());
   return kExitOk;
 }
 

@@ -46,8 +46,8 @@ struct GenerateError {
 // most limits::kGenerateChunkRowsMax rows: history first, then accounts with their final
 // balances, then beneficiaries, then the marker `demo_generated` in meta. Refuses (kRefused,
 // nothing written) when the store holds `demo_generated` or `demo_generate.started` (a run that
-// did not finish: generate into a fresh store). Until it returns the bank is incomplete, so no
-// server should use the store meanwhile.
+// did not finish: generate into a fresh store), and when generate_options_problem(o) names a
+// problem. Until it returns the bank is incomplete, so no server should use the store meanwhile.
 // Memory: about 60 bytes a person and one chunk of rows, whatever D. Not thread-safe with another
 // generate_bank on the same store.
 std::expected<GenerateReport, GenerateError> generate_bank(Store& store, const GenerateOptions& o);
