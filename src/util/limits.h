@@ -318,8 +318,9 @@ inline constexpr std::int64_t kGenerateHistoryDaysMax = 3'650;
 inline constexpr std::int64_t kGenerateHistoryDaysDefault = 30;
 inline constexpr std::int64_t kGeneratePersonDaysMax = 20'000'000;
 // Rows written per transaction: each chunk dirties pages all over the two history indexes, so
-// fewer, larger chunks write far less (1M rows: 63 s in chunks of 20,000, 24 s in chunks of
-// 100,000 on this machine kind); 100,000 rows are some 30 MB in memory.
+// fewer, larger chunks write far less (1M rows on SQLite, this machine kind: 63 s in chunks of
+// 20,000 with the serving page cache, 40 s with a 256 MiB cache, 24 s in chunks of 100,000 with
+// kBulkPageCacheKib); 100,000 rows are some 30 MB in memory.
 inline constexpr std::size_t kGenerateChunkRowsMax = 100'000;
 // SQLite's page cache on the writer connection once it took bulk writes (store/sqlite/bulk.cc):
 // 128 MiB holds the history indexes of a few million rows; 256 MiB was only 15% faster.
