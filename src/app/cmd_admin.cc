@@ -1,4 +1,6 @@
-// `centli token create` and `centli demo load`: tools that work on a data directory directly.
+// `centli token create`, `centli demo load` and `centli demo generate`: tools that work on a
+// store directly.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -6,6 +8,7 @@
 #include "app/store_flags.h"
 #include "auth/auth.h"
 #include "store/demo.h"
+#include "store/generate.h"
 
 namespace centli::app {
 namespace {
@@ -58,6 +61,50 @@ int create_token(const TokenOptions& o) {
   return kExitOk;
 }
 
+struct GenerateFlags {
+  StoreFlags store;
+  store::GenerateOptions options;
+};
+
+int generate(const GenerateFlags& f) {
+  if (auto problem = store::generate_options_problem(f.options)) {
+    std::cerr << "centli: " << *problem << "\n";
+    return kExitUsage;
+  }
+  auto store = store::Store::open(store_options(f.store, true, true));
+  if (!store) {
+    std::cerr << "centli: " << store.error() << "\n";
+    return kExitUnavailable;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto r = store::generate_bank(**store, f.options);
+  (*store)->close();
+  if (!r) {
+    std::cerr << "centli: demo generate: " << r.error().message << "\n";
+    return r.error().kind == store::GenerateError::Kind::kRefused ? kExitRefused : kExitUnavailable;
+  }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  std::printf(
+      "generated %lld %s: %lld accounts, %lld beneficiaries, %lld history rows (%lld "
+      "postings) in %.1f s\n",
+      static_cast<long long>(r->people), r->people == 1 ? "person" : "people",
+      static_cast<long long>(r->accounts), static_cast<long long>(r->beneficiaries),
+      static_cast<long long>(r->history_rows), static_cast<long long>(r->postings), took.count());
+  return kExitOk;
+}
+
+void add_generate(CLI::App* demo) {
+  auto* gen = demo->add_subcommand(
+      "generate", "Add a deterministic synthetic bank beside the demo bank (once per store)");
+  auto f = std::make_shared<GenerateFlags>();
+  add_store_flags(gen, f->store, "Data directory (the embedded store)");
+  gen->add_option("--people", f->options.people, "People to make, 1 to 1000000")->required();
+  gen->add_option("--history-days", f->options.history_days,
+                  "Days of history before today, 1 to 3650 (default 30)");
+  gen->add_option("--seed", f->options.seed, "Seed: the same seed gives the same bank (default 1)");
+  gen->callback([f] { std::exit(generate(*f)); });
+}
+
 }  // namespace
 
 void add_token(CLI::App& app) {
@@ -94,6 +141,7 @@ void add_demo(CLI::App& app) {
     (*store)->close();
     std::exit(kExitOk);
   });
+  add_generate(demo);
 }
 
 }  // namespace centli::app

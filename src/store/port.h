@@ -41,6 +41,7 @@ class Catalog;
 class Purchases;
 class Holds;
 class Meta;
+class Bulk;
 
 // What a read sees. Not thread-safe: one thread uses a transaction at a time.
 class ReadTx {
@@ -72,6 +73,8 @@ class ReadTx {
 class WriteTx : public ReadTx {
  public:
   virtual std::int64_t now_ms() const = 0;
+  // Many rows per statement, for tools that build a bank (store/bulk.h).
+  virtual Bulk& bulk() = 0;
   // Savepoints nest; each begin is matched by one release or rollback (use Savepoint).
   virtual Result<void> savepoint_begin() = 0;
   virtual Result<void> savepoint_release() = 0;
@@ -99,6 +102,7 @@ class WriteTxWrapper : public WriteTx {
   Holds& holds() override { return target_.holds(); }
   Meta& meta() override { return target_.meta(); }
   std::int64_t now_ms() const override { return target_.now_ms(); }
+  Bulk& bulk() override { return target_.bulk(); }
   Result<void> savepoint_begin() override { return target_.savepoint_begin(); }
   Result<void> savepoint_release() override { return target_.savepoint_release(); }
   void savepoint_rollback() override { target_.savepoint_rollback(); }

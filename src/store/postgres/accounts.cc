@@ -1,6 +1,8 @@
 #include "store/postgres/accounts.h"
 
+#include "store/history_bound.h"
 #include "store/postgres/errors.h"
+#include "store/postgres/history_sql.h"
 #include "util/assert.h"
 #include "util/ids.h"
 
@@ -55,19 +57,6 @@ constexpr const char* kPost =
     "correlation_id) VALUES "
     "($7, $1, $8, $9, $2, $3, 'debit', $4, $10, $11, $12, $5, $6), "
     "($13, $1, $14, $15, $2, $3, 'credit', $4, $16, $17, $18, $5, $6)";
-// The row comparison on (timestamp_ms, seq) after the equality on the first column is a range
-// of the indexes transactions_by_account and transactions_by_user, read backwards.
-constexpr const char* kSelectHistoryOfAccount =
-    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
-    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
-    "WHERE account_id = $1 AND timestamp_ms >= $2 AND timestamp_ms < $3 "
-    "AND (timestamp_ms, seq) < ($4, $5) ORDER BY timestamp_ms DESC, seq DESC LIMIT $6";
-constexpr const char* kSelectHistoryOfUser =
-    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
-    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
-    "WHERE user_id = $1 AND timestamp_ms >= $2 AND timestamp_ms < $3 "
-    "AND (timestamp_ms, seq) < ($4, $5) ORDER BY timestamp_ms DESC, seq DESC LIMIT $6";
-
 ledger::AccountState read_account(const pg::Rows& rows, int r) {
   ledger::AccountState a;
   a.account_id = rows.text(r, 0);
@@ -161,9 +150,10 @@ Result<void> PgAccounts::post(const Posting& p) {
 
 Result<std::vector<HistoryEntry>> PgAccounts::history(const HistoryQuery& q) {
   const bool of_account = !q.account_id.empty();
+  const HistoryBound bound = history_upper_bound(q);
   auto rows = run(conn_, of_account ? kSelectHistoryOfAccount : kSelectHistoryOfUser,
-                  pg::Params(of_account ? q.account_id : q.user_id, q.from_ms, q.to_ms, q.before_ms,
-                             q.before_seq, q.limit));
+                  pg::Params(of_account ? q.account_id : q.user_id, q.from_ms, bound.timestamp_ms,
+                             bound.seq, q.limit));
   if (!rows) return std::unexpected(rows.error());
   return read_all<HistoryEntry>(*rows, read_entry);
 }

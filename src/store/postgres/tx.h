@@ -11,6 +11,7 @@
 #include "store/port.h"
 #include "store/postgres/accounts.h"
 #include "store/postgres/beneficiaries.h"
+#include "store/postgres/bulk.h"
 #include "store/postgres/conn.h"
 #include "store/postgres/credentials.h"
 #include "store/postgres/events.h"
@@ -77,12 +78,14 @@ class WriteTxImpl final : public Tx<WriteTx> {
  public:
   WriteTxImpl(pg::Conn& conn, std::int64_t now_ms) : Tx(conn, true), now_ms_(now_ms) {}
   std::int64_t now_ms() const override { return now_ms_; }
+  Bulk& bulk() override { return bulk_; }
   Result<void> savepoint_begin() override;
   Result<void> savepoint_release() override;
   void savepoint_rollback() override;
 
  private:
   std::int64_t now_ms_;
+  PgBulk bulk_{conn_};
 };
 
 }  // namespace centli::store::postgres_impl

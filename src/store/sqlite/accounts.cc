@@ -1,6 +1,8 @@
 #include "store/sqlite/accounts.h"
 
+#include "store/history_bound.h"
 #include "store/sqlite/errors.h"
+#include "store/sqlite/history_sql.h"
 #include "util/assert.h"
 #include "util/ids.h"
 
@@ -28,17 +30,6 @@ constexpr const char* kInsertEntry =
     "INSERT INTO transactions (transaction_id, transfer_id, account_id, user_id, timestamp_ms, "
     "kind, direction, amount_minor, currency, balance_after_minor, counterparty, description, "
     "correlation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-constexpr const char* kSelectHistoryOfAccount =
-    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
-    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
-    "WHERE account_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 "
-    "AND (timestamp_ms, seq) < (?4, ?5) ORDER BY timestamp_ms DESC, seq DESC LIMIT ?6";
-constexpr const char* kSelectHistoryOfUser =
-    "SELECT seq, transaction_id, transfer_id, account_id, timestamp_ms, kind, direction, "
-    "amount_minor, currency, balance_after_minor, counterparty, description FROM transactions "
-    "WHERE user_id = ?1 AND timestamp_ms >= ?2 AND timestamp_ms < ?3 "
-    "AND (timestamp_ms, seq) < (?4, ?5) ORDER BY timestamp_ms DESC, seq DESC LIMIT ?6";
-
 ledger::AccountState read_account(const sqlite::Stmt& st) {
   ledger::AccountState a;
   a.account_id = st.text(0);
@@ -172,12 +163,12 @@ Result<std::vector<HistoryEntry>> SqliteAccounts::history(const HistoryQuery& q)
   const bool of_account = !q.account_id.empty();
   auto st = db_.prepare(of_account ? kSelectHistoryOfAccount : kSelectHistoryOfUser);
   if (!st) return failed<R>(st.error());
+  const HistoryBound bound = history_upper_bound(q);
   st->bind(1, of_account ? q.account_id : q.user_id)
       .bind(2, q.from_ms)
-      .bind(3, q.to_ms)
-      .bind(4, q.before_ms)
-      .bind(5, q.before_seq)
-      .bind(6, q.limit);
+      .bind(3, bound.timestamp_ms)
+      .bind(4, bound.seq)
+      .bind(5, q.limit);
   return read_all<R::value_type>(*st, [](const sqlite::Stmt& s) {
     return HistoryEntry{.seq = s.int64(0),
                         .transaction_id = s.text(1),

@@ -7,6 +7,7 @@
 #include "store/port.h"
 #include "store/sqlite/accounts.h"
 #include "store/sqlite/beneficiaries.h"
+#include "store/sqlite/bulk.h"
 #include "store/sqlite/credentials.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/events.h"
@@ -62,12 +63,14 @@ class WriteTxImpl final : public Tx<WriteTx> {
  public:
   WriteTxImpl(sqlite::Db& db, std::int64_t now_ms) : Tx(db), now_ms_(now_ms) {}
   std::int64_t now_ms() const override { return now_ms_; }
+  Bulk& bulk() override { return bulk_; }
   Result<void> savepoint_begin() override;
   Result<void> savepoint_release() override;
   void savepoint_rollback() override;
 
  private:
   std::int64_t now_ms_;
+  SqliteBulk bulk_{db_};
 };
 
 }  // namespace centli::store::sqlite_impl
