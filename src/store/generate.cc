@@ -584,7 +584,8 @@ std::expected<std::int64_t, GenerateError> begin(Store& store, const GenerateOpt
     }
     // Local days start at 06:00 UTC; the last one ends where the run's local day starts, so
     // every generated movement is older than anything made from now on.
-    const std::int64_t today_ms = (tx.now_ms() - kLocalOffsetMs) / kDayMs * kDayMs + kLocalOffsetMs;
+    const std::int64_t now_ms = o.now_ms > 0 ? o.now_ms : tx.now_ms();
+    const std::int64_t today_ms = (now_ms - kLocalOffsetMs) / kDayMs * kDayMs + kLocalOffsetMs;
     first_day_ms = today_ms - o.history_days * kDayMs;
   });
   if (error) return std::unexpected(*error);

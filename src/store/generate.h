@@ -19,6 +19,9 @@ struct GenerateOptions {
   std::int64_t people = 0;
   std::int64_t history_days = limits::kGenerateHistoryDaysDefault;
   std::uint64_t seed = 1;
+  // Where the history ends (its last local day is the one before this instant's): 0 for the
+  // store's clock at the run. Tests fix it, so the same seed gives the same dates on any day.
+  std::int64_t now_ms = 0;
 };
 
 // Why `o` is not a bank the generator makes (people or days out of range, too many person-days),
