@@ -111,7 +111,8 @@ void Dispatcher::release(const std::string& slot) {
 void Dispatcher::invoke(const Invocation& inv, std::function<void(Outcome)> done_in) {
   // The writer thread may call `done` after `inv` is gone: it owns copies of what it logs,
   // made only when the line will be written.
-  std::function<void(Outcome)> done = [door = inv.door, action = inv.action->name,
+  // The action's name lives in the registry, which outlives every call.
+  std::function<void(Outcome)> done = [door = inv.door, action = std::string_view(inv.action->name),
                                        start = std::chrono::steady_clock::now(),
                                        inner = std::move(done_in)](Outcome out) {
     const std::string_view outcome = out.replayed   ? std::string_view("replayed")
