@@ -313,16 +313,17 @@ static_assert(kToolRequestTimeoutMs <= kClientTimeoutMsMax);
 // 3M accounts in about 60 MB. More is not a demo any longer.
 inline constexpr std::int64_t kGeneratePeopleMax = 1'000'000;
 // History of one generated bank: ten years of days, and at most 20M person-days (about 2.4
-// history rows each, so some 50M rows, some 10 GB on SQLite): beyond that a run takes hours.
+// history rows each, so some 50M rows, some 10 GB in the embedded store): beyond that a run takes
+// hours.
 inline constexpr std::int64_t kGenerateHistoryDaysMax = 3'650;
 inline constexpr std::int64_t kGenerateHistoryDaysDefault = 30;
 inline constexpr std::int64_t kGeneratePersonDaysMax = 20'000'000;
 // Rows written per transaction: each chunk dirties pages all over the two history indexes, so
-// fewer, larger chunks write far less (1M rows on SQLite, this machine kind: 63 s in chunks of
-// 20,000 with the serving page cache, 40 s with a 256 MiB cache, 24 s in chunks of 100,000 with
-// kBulkPageCacheKib); 100,000 rows are some 30 MB in memory.
+// fewer, larger chunks write far less (1M rows in the embedded store, this machine kind: 63 s in
+// chunks of 20,000 with the serving page cache, 40 s with a 256 MiB cache, 24 s in chunks of
+// 100,000 with kBulkPageCacheKib); 100,000 rows are some 30 MB in memory.
 inline constexpr std::size_t kGenerateChunkRowsMax = 100'000;
-// SQLite's page cache on the writer connection once it took bulk writes (store/sqlite/bulk.cc):
+// The embedded store's page cache on its writer connection once it took bulk writes:
 // 128 MiB holds the history indexes of a few million rows; 256 MiB was only 15% faster.
 inline constexpr std::int64_t kBulkPageCacheKib = 128 * 1024;
 static_assert(kGenerateHistoryDaysDefault <= kGenerateHistoryDaysMax);
