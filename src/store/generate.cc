@@ -153,7 +153,7 @@ std::string account_id(std::int64_t person, int which) {
 
 // Checking and savings: 13 digits, "8000" + the person's seven + "01"/"02"; cards: 16 digits.
 std::string account_number(std::int64_t person, int which) {
-  char buf[32];
+  char buf[48];  // room for any int64 and int, as -Wformat-truncation checks
   if (which == kCredit) {
     std::snprintf(buf, sizeof buf, "41523134%08lld", static_cast<long long>(person + 1));
   } else {
